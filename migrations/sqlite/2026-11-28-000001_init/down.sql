@@ -1,0 +1,9 @@
+DROP TABLE events;
+DROP TABLE containers;
+DROP TABLE wash_batches;
+DROP TABLE shipments;
+DROP TABLE api_tokens;
+DROP TABLE users;
+DROP TABLE container_types;
+DROP TABLE routes;
+DROP TABLE sites;

@@ -1,0 +1,143 @@
+// Kept by hand, with column types that both backends share (see docs/ARCHITECTURE.md).
+
+diesel::table! {
+    sites (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        lat -> Double,
+        lon -> Double,
+        address -> Nullable<Text>,
+        email -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    routes (from_site_id, to_site_id) {
+        from_site_id -> Text,
+        to_site_id -> Text,
+        distance_km -> Double,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    container_types (id) {
+        id -> Text,
+        name -> Text,
+        material -> Text,
+        capacity_ml -> Nullable<Double>,
+        tare_mass_g -> Double,
+        single_use_mass_g -> Double,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        role -> Text,
+        site_id -> Nullable<Text>,
+        password_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    shipments (id) {
+        id -> Text,
+        from_site_id -> Text,
+        to_site_id -> Text,
+        departed_at -> Timestamp,
+        received_at -> Nullable<Timestamp>,
+        vehicle -> Nullable<Text>,
+        distance_km -> Double,
+        distance_source -> Text,
+        user_id -> Nullable<Text>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    wash_batches (id) {
+        id -> Text,
+        site_id -> Text,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        program -> Nullable<Text>,
+        temperature_c -> Nullable<Double>,
+        water_l -> Nullable<Double>,
+        energy_kwh -> Nullable<Double>,
+        washed -> BigInt,
+        rejected -> BigInt,
+        user_id -> Nullable<Text>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    containers (id) {
+        id -> Text,
+        serial -> BigInt,
+        code -> Text,
+        type_id -> Text,
+        state -> Text,
+        condition -> Text,
+        site_id -> Text,
+        shipment_id -> Nullable<Text>,
+        dest_site_id -> Nullable<Text>,
+        batch_id -> Nullable<Text>,
+        uses -> BigInt,
+        retired_reason -> Nullable<Text>,
+        last_event_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (seq) {
+        seq -> BigInt,
+        id -> Text,
+        container_id -> Text,
+        action -> Text,
+        site_id -> Text,
+        to_site_id -> Nullable<Text>,
+        at -> Timestamp,
+        recorded_at -> Timestamp,
+        user_id -> Nullable<Text>,
+        inferred -> Bool,
+        shipment_id -> Nullable<Text>,
+        batch_id -> Nullable<Text>,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(events -> containers (container_id));
+diesel::joinable!(containers -> container_types (type_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    sites,
+    routes,
+    container_types,
+    users,
+    api_tokens,
+    shipments,
+    wash_batches,
+    containers,
+    events,
+);
