@@ -1,4 +1,10 @@
 // The migrations are embedded in the binary: rebuild when they change.
+// The PostgreSQL variants of the integration tests run only when a server is given.
 fn main() {
     println!("cargo:rerun-if-changed=migrations");
+    println!("cargo::rustc-check-cfg=cfg(boucle_postgres)");
+    println!("cargo:rerun-if-env-changed=BOUCLE_TEST_POSTGRES_URL");
+    if std::env::var("BOUCLE_TEST_POSTGRES_URL").is_ok_and(|v| !v.is_empty()) {
+        println!("cargo:rustc-cfg=boucle_postgres");
+    }
 }

@@ -1,1 +1,10 @@
+//! Boucle follows every reusable container of a local reuse loop and computes its figures.
+
+pub mod cli;
+pub mod config;
+pub mod db;
 pub mod domain;
+pub mod error;
+pub mod http;
+pub mod qr;
+pub mod startup;

@@ -103,6 +103,18 @@ impl fmt::Display for ShortCode {
     }
 }
 
+/// Reads a code however it reaches the service: typed, or as the container's URL that a
+/// hand scanner types from the QR code (`https://.../c/BC-7K3M-QD9A`).
+pub fn parse_any(input: &str, prefix: &str) -> Result<ShortCode, CodeError> {
+    let decoded = percent_encoding::percent_decode_str(input.trim()).decode_utf8_lossy();
+    let text = decoded.as_ref();
+    let text = match text.rfind("/c/") {
+        Some(pos) => text[pos + 3..].split(['?', '#', '/']).next().unwrap_or(""),
+        None => text,
+    };
+    ShortCode::parse(text, prefix)
+}
+
 fn symbol_value(c: char) -> Option<u8> {
     let c = match c {
         'O' => '0',
@@ -220,6 +232,13 @@ mod tests {
                 assert_eq!(ShortCode::parse(&typo, ""), Err(CodeError::Check), "{typo}");
             }
         }
+    }
+
+    #[test]
+    fn the_scanned_url_is_understood() {
+        let code = ShortCode::from_serial(77);
+        let url = format!("https://boucle.example.org/c/{}?src=qr", code.display("ZW"));
+        assert_eq!(parse_any(&url, "ZW"), Ok(code));
     }
 
     #[test]

@@ -2,5 +2,21 @@
 
 pub mod code;
 pub mod distance;
+pub mod roles;
 pub mod state;
+pub mod time;
 pub mod timeline;
+
+/// A plain check of an e-mail address's shape: one `@`, something before it, a dotted domain
+/// after it, no spaces.
+pub fn valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(char::is_whitespace)
+}

@@ -160,7 +160,7 @@ pub enum Refusal {
     },
     /// The container is in a state the action does not start from.
     State {
-        found: ContainerState,
+        found: Box<ContainerState>,
         expected: &'static str,
     },
     Retired {
@@ -264,7 +264,7 @@ pub fn check(s: &ContainerState, ev: &Ev) -> Result<(), Refusal> {
     }
     let wrong = |expected| {
         Err(Refusal::State {
-            found: s.clone(),
+            found: Box::new(s.clone()),
             expected,
         })
     };

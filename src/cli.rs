@@ -1,0 +1,191 @@
+//! The command line: serve, migrate, and the bootstrap of users and tokens.
+
+use std::io::BufRead;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::db::auth::{
+    create_token, find_user_by_email, hash_password, insert_user, revoke_tokens,
+};
+use crate::db::catalog::{find_site, now};
+use crate::db::models::User;
+use crate::db::scans::parse_kind;
+use crate::db::{write_tx, Db};
+use crate::domain::roles::Role;
+use crate::domain::valid_email;
+
+#[derive(Parser)]
+#[command(
+    name = "boucle",
+    version,
+    about = "Follows the containers of a local reuse loop. Settings come from environment variables (see the README)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from the first line of standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// shop, washer, producer, coordinator or admin.
+        #[arg(long)]
+        role: String,
+        /// The site of a shop, washer or producer user.
+        #[arg(long)]
+        site: Option<String>,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it, alone, on standard output.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// What will use the token, e.g. "till 1".
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke a user's tokens with this name (all of them without --name).
+    Revoke {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+/// Runs a command other than `serve`; returns what to print on standard output.
+pub fn run_admin(command: Command, config: &Config) -> anyhow::Result<String> {
+    let db = Db::connect(&config.database_url, 2)?;
+    db.migrate()?;
+    let mut conn = db
+        .write_conn()
+        .context("cannot get a database connection")?;
+    match command {
+        Command::Serve => bail!("serve is not an administrative command"),
+        Command::Migrate => Ok(String::new()),
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    role,
+                    site,
+                    password_stdin: _,
+                },
+        } => {
+            let email = email.trim().to_lowercase();
+            if !valid_email(&email) {
+                bail!("--email {email:?} is not an e-mail address");
+            }
+            let role = Role::parse(&role).with_context(|| {
+                format!(
+                    "--role {role:?} is not a role; give one of {}",
+                    Role::choices()
+                )
+            })?;
+            let password = read_password()?;
+            let hash = hash_password(&password)?;
+            write_tx(&mut conn, |conn| -> anyhow::Result<String> {
+                if find_user_by_email(conn, &email)?.is_some() {
+                    bail!("a user with the e-mail {email} exists already");
+                }
+                match (role.is_site_bound(), &site) {
+                    (true, None) => bail!(
+                        "a {} user belongs to a site: give --site SITE_ID",
+                        role.as_str()
+                    ),
+                    (false, Some(_)) => {
+                        bail!("a {} works across sites: leave out --site", role.as_str())
+                    }
+                    (true, Some(id)) => {
+                        let found = find_site(conn, id)?
+                            .with_context(|| format!("no site has the id {id}"))?;
+                        let kind = parse_kind(&found)?;
+                        if !role.fits_site(kind) {
+                            bail!(
+                                "a {} user cannot belong to {}, which is a {}",
+                                role.as_str(),
+                                found.name,
+                                found.kind
+                            );
+                        }
+                    }
+                    (false, None) => {}
+                }
+                let user = User {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    email: email.clone(),
+                    role: role.as_str().to_owned(),
+                    site_id: site.clone(),
+                    password_hash: hash,
+                    created_at: now(),
+                };
+                insert_user(conn, &user)?;
+                eprintln!("added {} user {email} ({})", role.as_str(), user.id);
+                Ok(String::new())
+            })
+        }
+        Command::Token {
+            command: TokenCommand::Create { email, name },
+        } => {
+            write_tx(&mut conn, |conn| {
+                let user = find_user_by_email(conn, &email)?
+                    .with_context(|| format!("no user has the e-mail {email}"))?;
+                if name.trim().is_empty() {
+                    bail!("--name must not be empty: name the device or script that will use the token");
+                }
+                Ok(create_token(conn, &user.id, name.trim(), now())?)
+            })
+        }
+        Command::Token {
+            command: TokenCommand::Revoke { email, name },
+        } => write_tx(&mut conn, |conn| {
+            let user = find_user_by_email(conn, &email)?
+                .with_context(|| format!("no user has the e-mail {email}"))?;
+            let n = revoke_tokens(conn, &user.id, None, name.as_deref(), now())?;
+            eprintln!("revoked {n} token(s) of {email}");
+            Ok(String::new())
+        }),
+    }
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.chars().count() < 8 {
+        bail!("the password on standard input must have at least 8 characters");
+    }
+    Ok(password)
+}

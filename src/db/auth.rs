@@ -1,0 +1,133 @@
+//! Users, password hashes and API tokens. Tokens are shown once and stored as SHA-256.
+
+use anyhow::Context;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::Engine;
+use diesel::prelude::*;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use super::models::{ApiToken, User};
+use super::schema::{api_tokens, users};
+use super::DbConnection;
+use crate::domain::roles::{Actor, Role};
+
+/// Argon2id with the OWASP minimum (19 MiB, 2 passes, 1 lane): the crate's defaults.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    match PasswordHash::new(hash) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(e) => {
+            tracing::error!(error = %e, "stored password hash cannot be read");
+            false
+        }
+    }
+}
+
+pub fn token_hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn find_user_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::email.eq(email.trim().to_lowercase()))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_user(conn: &mut DbConnection, user: &User) -> QueryResult<()> {
+    diesel::insert_into(users::table)
+        .values(user)
+        .execute(conn)
+        .map(drop)
+}
+
+/// Creates a token for the user and returns it; only its hash is kept.
+pub fn create_token(
+    conn: &mut DbConnection,
+    user_id: &str,
+    name: &str,
+    now: chrono::NaiveDateTime,
+) -> QueryResult<String> {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = format!(
+        "bcl_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    );
+    diesel::insert_into(api_tokens::table)
+        .values(ApiToken {
+            id: uuid::Uuid::now_v7().to_string(),
+            user_id: user_id.to_owned(),
+            name: name.to_owned(),
+            token_hash: token_hash(&token),
+            created_at: now,
+            revoked_at: None,
+        })
+        .execute(conn)?;
+    Ok(token)
+}
+
+/// The user a bearer token belongs to, if the token exists and is not revoked.
+pub fn actor_for_token(
+    conn: &mut DbConnection,
+    token: &str,
+) -> anyhow::Result<Option<(Actor, String)>> {
+    let found: Option<(String, User)> = api_tokens::table
+        .inner_join(users::table)
+        .filter(api_tokens::token_hash.eq(token_hash(token)))
+        .filter(api_tokens::revoked_at.is_null())
+        .select((api_tokens::id, User::as_select()))
+        .first(conn)
+        .optional()?;
+    let Some((token_id, user)) = found else {
+        return Ok(None);
+    };
+    let role = Role::parse(&user.role)
+        .with_context(|| format!("user {} has an unknown role {:?}", user.id, user.role))?;
+    Ok(Some((
+        Actor {
+            user_id: user.id,
+            email: user.email,
+            role,
+            site_id: user.site_id,
+        },
+        token_id,
+    )))
+}
+
+/// Revokes tokens: the one with this id, or all of the user's with this name. Returns how many.
+pub fn revoke_tokens(
+    conn: &mut DbConnection,
+    user_id: &str,
+    token_id: Option<&str>,
+    name: Option<&str>,
+    now: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    let mut query = diesel::update(api_tokens::table)
+        .filter(api_tokens::user_id.eq(user_id))
+        .filter(api_tokens::revoked_at.is_null())
+        .into_boxed();
+    if let Some(id) = token_id {
+        query = query.filter(api_tokens::id.eq(id));
+    }
+    if let Some(name) = name {
+        query = query.filter(api_tokens::name.eq(name));
+    }
+    query
+        .set(api_tokens::revoked_at.eq(Some(now)))
+        .execute(conn)
+}

@@ -1,0 +1,136 @@
+//! Commissioning containers, finding them by code, and their timelines.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::models::{Container, Event, NewEvent};
+use super::scans::{find_by_serial, to_ev};
+use super::schema::{containers, events, sites};
+use super::DbConnection;
+use crate::domain::code::{ShortCode, SERIAL_LIMIT};
+use crate::domain::state::{Action, Condition, Place};
+use crate::domain::timeline::timeline;
+
+pub struct Commission<'a> {
+    pub type_id: &'a str,
+    pub site_id: &'a str,
+    pub count: usize,
+    pub at: NaiveDateTime,
+    pub user_id: Option<&'a str>,
+    pub prefix: &'a str,
+    pub now: NaiveDateTime,
+}
+
+/// Rows per INSERT statement, under SQLite's limit on bound parameters.
+const CHUNK: usize = 1_000;
+
+/// Commissions `count` new containers, clean at the site, with consecutive serials.
+pub fn commission(conn: &mut DbConnection, c: &Commission) -> anyhow::Result<Vec<Container>> {
+    let last: Option<i64> = containers::table
+        .select(diesel::dsl::max(containers::serial))
+        .first(conn)?;
+    let first = last.map_or(1, |s| s + 1);
+    let count = c.count as i64;
+    if (first + count) as u64 > SERIAL_LIMIT {
+        anyhow::bail!("no serials left for {count} more containers");
+    }
+    let made: Vec<Container> = (first..first + count)
+        .map(|serial| Container {
+            id: uuid::Uuid::now_v7().to_string(),
+            serial,
+            code: ShortCode::from_serial(serial as u64).display(c.prefix),
+            type_id: c.type_id.to_owned(),
+            state: Place::AtSite.as_str().to_owned(),
+            condition: Condition::Clean.as_str().to_owned(),
+            site_id: c.site_id.to_owned(),
+            shipment_id: None,
+            dest_site_id: None,
+            batch_id: None,
+            uses: 0,
+            retired_reason: None,
+            last_event_at: c.at,
+            created_at: c.now,
+            updated_at: c.now,
+        })
+        .collect();
+    for chunk in made.chunks(CHUNK) {
+        crate::each_backend!(&mut *conn, c => diesel::insert_into(containers::table).values(chunk).execute(c))?;
+        let evs: Vec<NewEvent> = chunk
+            .iter()
+            .map(|k| NewEvent {
+                id: uuid::Uuid::now_v7().to_string(),
+                container_id: k.id.clone(),
+                action: Action::Commission.as_str().to_owned(),
+                site_id: c.site_id.to_owned(),
+                to_site_id: None,
+                at: c.at,
+                recorded_at: c.now,
+                user_id: c.user_id.map(str::to_owned),
+                inferred: false,
+                shipment_id: None,
+                batch_id: None,
+                reason: None,
+            })
+            .collect();
+        crate::each_backend!(&mut *conn, c => diesel::insert_into(events::table).values(&evs).execute(c))?;
+    }
+    Ok(made)
+}
+
+pub fn find_by_code(conn: &mut DbConnection, code: &ShortCode) -> QueryResult<Option<Container>> {
+    find_by_serial(conn, code, false)
+}
+
+/// One step of a container's timeline as shown: recorded, or inferred with a stable id.
+pub struct TimelineEntry {
+    pub id: String,
+    pub event: Event,
+}
+
+/// The container's timeline, recorded events and the steps inferred between them, ordered
+/// by `at`, ties by recording order. Inferred steps get an id derived from the event they
+/// explain, so it stays the same from one reading to the next.
+pub fn timeline_of(
+    conn: &mut DbConnection,
+    container_id: &str,
+) -> anyhow::Result<Vec<TimelineEntry>> {
+    let rows: Vec<(Event, String)> = events::table
+        .inner_join(sites::table.on(sites::id.eq(events::site_id)))
+        .filter(events::container_id.eq(container_id))
+        .order((events::at, events::seq))
+        .select((Event::as_select(), sites::kind))
+        .load(conn)?;
+    let evs = rows
+        .iter()
+        .map(|(e, kind)| to_ev(e, kind))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let Some((_, steps)) = timeline(&evs) else {
+        return Ok(vec![]);
+    };
+    Ok(steps
+        .into_iter()
+        .map(|step| {
+            let trigger = &rows[step.trigger].0;
+            if !step.ev.inferred {
+                return TimelineEntry {
+                    id: trigger.id.clone(),
+                    event: trigger.clone(),
+                };
+            }
+            let name = format!("{}:{}", trigger.id, step.ev.action);
+            let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, name.as_bytes()).to_string();
+            let event = Event {
+                id: id.clone(),
+                action: step.ev.action.as_str().to_owned(),
+                site_id: step.ev.site_id,
+                to_site_id: None,
+                inferred: true,
+                shipment_id: step.ev.shipment_id,
+                batch_id: None,
+                reason: None,
+                ..trigger.clone()
+            };
+            TimelineEntry { id, event }
+        })
+        .collect())
+}

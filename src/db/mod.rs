@@ -1,0 +1,198 @@
+//! The database layer: knows nothing of HTTP. Functions take a connection and return
+//! `QueryResult` (or a domain outcome); [`Db`] runs them on the right pool.
+
+pub mod auth;
+pub mod catalog;
+pub mod containers;
+pub mod models;
+pub mod scans;
+pub mod schema;
+pub mod shipments;
+pub mod stock;
+pub mod wash;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Runs `$body` with `$c` bound to the backend's own connection, for the few statements
+/// that diesel's multi-backend connection cannot express (batch inserts, row locks).
+#[macro_export]
+macro_rules! each_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgres($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+
+pub type DbPool = Pool<ConnectionManager<DbConnection>>;
+pub type PooledConn = PooledConnection<ConnectionManager<DbConnection>>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Postgres => "postgresql",
+            Backend::Sqlite => "sqlite",
+        }
+    }
+}
+
+/// Set on every SQLite connection; the busy timeout first, so the others wait for a lock.
+const SQLITE_CONNECTION_PRAGMAS: &str =
+    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+
+/// SQLite settings applied to every connection: WAL so readers never wait for the writer,
+/// NORMAL sync (durable at checkpoints, safe against corruption), a busy timeout for the
+/// command line writing while the server runs, and foreign keys.
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+        if let DbConnection::Sqlite(c) = conn {
+            c.batch_execute(SQLITE_CONNECTION_PRAGMAS)
+                .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// Pools for reading and for writing. On SQLite all writes go through one connection, so
+/// writers queue in the service instead of failing on the database lock; on PostgreSQL both
+/// are the same pool.
+#[derive(Clone)]
+pub struct Db {
+    pub backend: Backend,
+    reader: DbPool,
+    writer: DbPool,
+}
+
+impl Db {
+    /// Opens the database named by `url`, giving the real error when it cannot.
+    pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
+        let backend = Backend::of_url(url);
+        // Connect once directly, so a wrong URL or a server that is down gives its own error
+        // rather than r2d2's time-out.
+        match backend {
+            Backend::Postgres => {
+                PgConnection::establish(url)
+                    .with_context(|| format!("cannot connect to PostgreSQL at {}", redact(url)))?;
+            }
+            Backend::Sqlite => {
+                let mut c = SqliteConnection::establish(url)
+                    .with_context(|| format!("cannot open the SQLite database file {url}"))?;
+                // WAL is a property of the file: set it once, before the pool opens.
+                c.batch_execute(SQLITE_CONNECTION_PRAGMAS)
+                    .and_then(|()| c.batch_execute("PRAGMA journal_mode = WAL;"))
+                    .with_context(|| format!("cannot set up the SQLite database file {url}"))?;
+            }
+        }
+        let build = |size: u32| {
+            Pool::builder()
+                .max_size(size)
+                .connection_timeout(Duration::from_secs(10))
+                .connection_customizer(Box::new(SqlitePragmas))
+                .build(ConnectionManager::<DbConnection>::new(url))
+                .with_context(|| format!("cannot open a pool on {}", redact(url)))
+        };
+        let reader = build(pool_size)?;
+        let writer = match backend {
+            Backend::Postgres => reader.clone(),
+            Backend::Sqlite => build(1)?,
+        };
+        Ok(Db {
+            backend,
+            reader,
+            writer,
+        })
+    }
+
+    pub fn read_conn(&self) -> Result<PooledConn, diesel::r2d2::PoolError> {
+        self.reader.get()
+    }
+
+    pub fn write_conn(&self) -> Result<PooledConn, diesel::r2d2::PoolError> {
+        self.writer.get()
+    }
+
+    /// Applies the migrations of this backend that are not applied yet.
+    pub fn migrate(&self) -> anyhow::Result<Vec<String>> {
+        let mut conn = self
+            .write_conn()
+            .context("cannot get a database connection")?;
+        let migrations = match self.backend {
+            Backend::Postgres => POSTGRES_MIGRATIONS,
+            Backend::Sqlite => SQLITE_MIGRATIONS,
+        };
+        let applied = conn
+            .run_pending_migrations(migrations)
+            .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
+        Ok(applied.iter().map(ToString::to_string).collect())
+    }
+}
+
+/// Runs `f` in a write transaction: `BEGIN IMMEDIATE` on SQLite, so the write lock is taken
+/// at the start and a transaction never fails half-way on a lock upgrade.
+pub fn write_tx<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    if !matches!(conn, DbConnection::Sqlite(_)) {
+        return conn.transaction(f);
+    }
+    if let DbConnection::Sqlite(c) = conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    }
+    let outcome = f(conn);
+    if let DbConnection::Sqlite(c) = conn {
+        match &outcome {
+            Ok(_) => AnsiTransactionManager::commit_transaction(c)?,
+            Err(_) => AnsiTransactionManager::rollback_transaction(c)?,
+        }
+    }
+    outcome
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            // Setting a password only fails on URLs that cannot have one.
+            let _ = u.set_password(Some("****"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}

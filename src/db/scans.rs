@@ -1,0 +1,338 @@
+//! Recording one event on one container: the heart of every scan, shipment and wash batch.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::models::{Container, Event, NewEvent, Site};
+use super::schema::{containers, events, sites};
+use super::DbConnection;
+use crate::domain::code::{parse_any, ShortCode};
+use crate::domain::state::{Action, Ev, SiteKind};
+use crate::domain::time::too_far_ahead;
+use crate::domain::timeline::{fold, insert, plan};
+
+/// One event a device or a person asks to record.
+#[derive(Debug, Clone)]
+pub struct EventRequest {
+    /// The client's UUID for idempotence, already checked to be one.
+    pub id: Option<String>,
+    pub code: String,
+    pub action: Action,
+    pub site_id: String,
+    pub to_site_id: Option<String>,
+    pub at: NaiveDateTime,
+    pub shipment_id: Option<String>,
+    pub batch_id: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Recorded,
+    Duplicate,
+    Rejected,
+}
+
+/// Why one scan was not applied, for the person who made it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejection {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Rejection {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Rejection {
+        Rejection {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub id: String,
+    pub code: String,
+    pub status: Status,
+    pub error: Option<Rejection>,
+    pub container: Option<Container>,
+    /// Steps inferred before the event (rule 3).
+    pub inferred: Vec<Action>,
+}
+
+impl Outcome {
+    pub fn rejected(
+        id: String,
+        code: String,
+        why: Rejection,
+        container: Option<Container>,
+    ) -> Outcome {
+        Outcome {
+            id,
+            code,
+            status: Status::Rejected,
+            error: Some(why),
+            container,
+            inferred: vec![],
+        }
+    }
+}
+
+/// What is shared by the events recorded in one transaction.
+pub struct Recorder {
+    pub user_id: Option<String>,
+    pub prefix: String,
+    pub now: NaiveDateTime,
+    sites: HashMap<String, Site>,
+}
+
+impl Recorder {
+    pub fn new(user_id: Option<String>, prefix: &str, now: NaiveDateTime) -> Recorder {
+        Recorder {
+            user_id,
+            prefix: prefix.to_owned(),
+            now,
+            sites: HashMap::new(),
+        }
+    }
+
+    pub fn site(&mut self, conn: &mut DbConnection, id: &str) -> QueryResult<Option<Site>> {
+        if let Some(site) = self.sites.get(id) {
+            return Ok(Some(site.clone()));
+        }
+        let found = super::catalog::find_site(conn, id)?;
+        if let Some(site) = &found {
+            self.sites.insert(id.to_owned(), site.clone());
+        }
+        Ok(found)
+    }
+
+    fn site_name(&mut self, conn: &mut DbConnection, id: &str) -> QueryResult<String> {
+        Ok(self
+            .site(conn, id)?
+            .map_or_else(|| format!("site {id}"), |s| s.name))
+    }
+
+    /// Finds the container a code names, locking its row on PostgreSQL so that two
+    /// instances never fold the same container at once.
+    pub fn container(
+        &self,
+        conn: &mut DbConnection,
+        code: &str,
+    ) -> anyhow::Result<Result<Container, Rejection>> {
+        let parsed = match parse_any(code, &self.prefix) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                return Ok(Err(Rejection::new(
+                    "invalid_code",
+                    format!("{code:?} is not a container code: {e}"),
+                )))
+            }
+        };
+        let found = find_by_serial(conn, &parsed, true)?;
+        Ok(found.ok_or_else(|| {
+            Rejection::new(
+                "unknown_code",
+                format!(
+                    "no container has the code {}; check the label, or ask a coordinator to commission it",
+                    parsed.display(&self.prefix)
+                ),
+            )
+        }))
+    }
+
+    /// Records `req`, or says why not. Database failures are errors; everything a person
+    /// can correct is a rejected outcome, and nothing else in the transaction is undone.
+    pub fn record(
+        &mut self,
+        conn: &mut DbConnection,
+        req: &EventRequest,
+    ) -> anyhow::Result<Outcome> {
+        let id = req
+            .id
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        let reject = |why| Ok(Outcome::rejected(id.clone(), req.code.clone(), why, None));
+        let mut container = match self.container(conn, &req.code)? {
+            Ok(c) => c,
+            Err(why) => return reject(why),
+        };
+        let code = container.code.clone();
+        if req.id.is_some() {
+            let seen = events::table
+                .filter(events::id.eq(&id))
+                .select(events::container_id)
+                .first::<String>(conn)
+                .optional()?;
+            match seen {
+                Some(owner) if owner == container.id => {
+                    return Ok(Outcome { id, code, status: Status::Duplicate, error: None, container: Some(container), inferred: vec![] })
+                }
+                Some(_) => {
+                    return reject(Rejection::new(
+                        "id_reused",
+                        format!("the id {id} was already used for another container; give each scan its own id"),
+                    ))
+                }
+                None => {}
+            }
+        }
+        if too_far_ahead(req.at, self.now) {
+            return reject(Rejection::new(
+                "future_time",
+                format!("the scan's time {} UTC is more than 5 minutes ahead of the server's clock ({} UTC); check the device's clock", req.at, self.now),
+            ));
+        }
+        let Some(site) = self.site(conn, &req.site_id)? else {
+            return reject(Rejection::new(
+                "unknown_site",
+                format!("no site has the id {}", req.site_id),
+            ));
+        };
+        let kind = parse_kind(&site)?;
+        let ev = Ev {
+            action: req.action,
+            site_id: req.site_id.clone(),
+            site_kind: kind,
+            to_site_id: req.to_site_id.clone(),
+            at: req.at,
+            inferred: false,
+            shipment_id: req.shipment_id.clone(),
+            batch_id: req.batch_id.clone(),
+            reason: req.reason.clone(),
+        };
+        let current = container.domain_state()?;
+        let planned = if req.at >= container.last_event_at {
+            plan(&current, &ev).map(|steps| {
+                let after = steps.iter().fold(current.clone(), |s, step| {
+                    crate::domain::state::apply(&s, step)
+                });
+                (steps, after)
+            })
+        } else {
+            // A late scan: put it in its place in the timeline and fold again.
+            let mut recorded = load_timeline(conn, &container.id)?;
+            insert(&recorded, &ev).map(|steps| {
+                let pos = recorded.partition_point(|e| e.at <= ev.at);
+                recorded.insert(pos, ev.clone());
+                (steps, fold(&recorded).unwrap_or(current.clone()))
+            })
+        };
+        let (steps, after) = match planned {
+            Ok(ok) => ok,
+            Err(refusal) => {
+                let mut names = HashMap::new();
+                for sid in [&current.site_id, &req.site_id]
+                    .into_iter()
+                    .chain(current.dest_site_id.as_ref())
+                {
+                    names.insert(sid.clone(), self.site_name(conn, sid)?);
+                }
+                let lookup = |sid: &str| {
+                    names
+                        .get(sid)
+                        .cloned()
+                        .unwrap_or_else(|| format!("site {sid}"))
+                };
+                let why =
+                    Rejection::new(refusal.code(), refusal.message(&code, req.action, &lookup));
+                return Ok(Outcome::rejected(id, code, why, Some(container)));
+            }
+        };
+        diesel::insert_into(events::table)
+            .values(NewEvent {
+                id: id.clone(),
+                container_id: container.id.clone(),
+                action: req.action.as_str().to_owned(),
+                site_id: req.site_id.clone(),
+                to_site_id: req.to_site_id.clone(),
+                at: req.at,
+                recorded_at: self.now,
+                user_id: self.user_id.clone(),
+                inferred: false,
+                shipment_id: req.shipment_id.clone(),
+                batch_id: req.batch_id.clone(),
+                reason: req.reason.clone(),
+            })
+            .execute(conn)?;
+        let mut after = after;
+        after.last_event_at = after.last_event_at.max(container.last_event_at).max(req.at);
+        container.set_state(&after, self.now);
+        diesel::update(containers::table.find(&container.id))
+            .set(&container)
+            .execute(conn)?;
+        let inferred = steps
+            .iter()
+            .filter(|s| s.inferred)
+            .map(|s| s.action)
+            .collect();
+        Ok(Outcome {
+            id,
+            code,
+            status: Status::Recorded,
+            error: None,
+            container: Some(container),
+            inferred,
+        })
+    }
+}
+
+pub fn parse_kind(site: &Site) -> anyhow::Result<SiteKind> {
+    SiteKind::parse(&site.kind)
+        .with_context(|| format!("site {} has an unknown kind {:?}", site.id, site.kind))
+}
+
+/// The container with this short code. `lock` takes its row lock on PostgreSQL (the one
+/// backend-specific query of this module: SQLite has a single writer already).
+pub fn find_by_serial(
+    conn: &mut DbConnection,
+    code: &ShortCode,
+    lock: bool,
+) -> QueryResult<Option<Container>> {
+    // Serials are below 2^35, so they fit.
+    let serial = code.serial() as i64;
+    let of_serial = containers::serial.eq(serial);
+    if lock {
+        if let DbConnection::Postgres(pg) = conn {
+            let query = containers::table
+                .filter(of_serial)
+                .select(Container::as_select());
+            return query.for_update().first(pg).optional();
+        }
+    }
+    containers::table
+        .filter(of_serial)
+        .select(Container::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A container's recorded events in timeline order, as the rules see them.
+pub fn load_timeline(conn: &mut DbConnection, container_id: &str) -> anyhow::Result<Vec<Ev>> {
+    let rows: Vec<(Event, String)> = events::table
+        .inner_join(sites::table.on(sites::id.eq(events::site_id)))
+        .filter(events::container_id.eq(container_id))
+        .order((events::at, events::seq))
+        .select((Event::as_select(), sites::kind))
+        .load(conn)?;
+    rows.iter().map(|(e, kind)| to_ev(e, kind)).collect()
+}
+
+pub fn to_ev(e: &Event, kind: &str) -> anyhow::Result<Ev> {
+    Ok(Ev {
+        action: Action::parse(&e.action)
+            .with_context(|| format!("event {} has an unknown action {:?}", e.id, e.action))?,
+        site_id: e.site_id.clone(),
+        site_kind: SiteKind::parse(kind)
+            .with_context(|| format!("site {} has an unknown kind {kind:?}", e.site_id))?,
+        to_site_id: e.to_site_id.clone(),
+        at: e.at,
+        inferred: e.inferred,
+        shipment_id: e.shipment_id.clone(),
+        batch_id: e.batch_id.clone(),
+        reason: e.reason.clone(),
+    })
+}

@@ -1,0 +1,295 @@
+//! Shipments: containers moved from one site to another, and their receipt.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::catalog::route_km;
+use super::models::{Container, Shipment};
+use super::scans::{EventRequest, Outcome, Recorder, Rejection, Status};
+use super::schema::{containers, events, shipments};
+use super::DbConnection;
+use crate::domain::distance::leg_distance;
+use crate::domain::state::Action;
+
+pub struct NewShipment {
+    pub id: Option<String>,
+    pub from_site_id: String,
+    pub to_site_id: String,
+    pub codes: Vec<String>,
+    pub departed_at: NaiveDateTime,
+    pub distance_km: Option<f64>,
+    pub vehicle: Option<String>,
+    pub detour_factor: f64,
+}
+
+/// A shipment with the outcome of each code of the request.
+pub struct ShipmentReport {
+    pub shipment: Shipment,
+    pub results: Vec<Outcome>,
+    pub containers: i64,
+    pub missing: Vec<String>,
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Shipment>> {
+    shipments::table
+        .find(id)
+        .select(Shipment::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn create(
+    conn: &mut DbConnection,
+    rec: &mut Recorder,
+    req: &NewShipment,
+) -> anyhow::Result<Result<ShipmentReport, Rejection>> {
+    if let Some(id) = &req.id {
+        if let Some(existing) = find(conn, id)? {
+            if existing.from_site_id != req.from_site_id || existing.to_site_id != req.to_site_id {
+                return Ok(Err(Rejection::new(
+                    "conflict",
+                    format!(
+                        "the id {id} belongs to another shipment; give each shipment its own id"
+                    ),
+                )));
+            }
+            let results = duplicates(conn, rec, &req.codes, Link::Shipment(id), Action::Ship)?;
+            return Ok(Ok(report(conn, existing, results)?));
+        }
+    }
+    let Some(from) = rec.site(conn, &req.from_site_id)? else {
+        return Ok(Err(Rejection::new(
+            "unknown_site",
+            format!("no site has the id {} (from_site_id)", req.from_site_id),
+        )));
+    };
+    let Some(to) = rec.site(conn, &req.to_site_id)? else {
+        return Ok(Err(Rejection::new(
+            "unknown_site",
+            format!("no site has the id {} (to_site_id)", req.to_site_id),
+        )));
+    };
+    if from.id == to.id {
+        return Ok(Err(Rejection::new(
+            "invalid_field",
+            "a shipment goes from one site to another: from_site_id and to_site_id are the same",
+        )));
+    }
+    let route = match req.distance_km {
+        Some(_) => None,
+        None => route_km(conn, &from.id, &to.id)?,
+    };
+    let (km, source) = leg_distance(
+        req.distance_km,
+        route,
+        (from.lat, from.lon),
+        (to.lat, to.lon),
+        req.detour_factor,
+    );
+    let shipment = Shipment {
+        id: req
+            .id
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
+        from_site_id: from.id.clone(),
+        to_site_id: to.id.clone(),
+        departed_at: req.departed_at,
+        received_at: None,
+        vehicle: req.vehicle.clone(),
+        distance_km: km,
+        distance_source: source.as_str().to_owned(),
+        user_id: rec.user_id.clone(),
+        recorded_at: rec.now,
+    };
+    diesel::insert_into(shipments::table)
+        .values(&shipment)
+        .execute(conn)?;
+    let mut results = Vec::with_capacity(req.codes.len());
+    for code in &req.codes {
+        results.push(rec.record(
+            conn,
+            &EventRequest {
+                id: None,
+                code: code.clone(),
+                action: Action::Ship,
+                site_id: from.id.clone(),
+                to_site_id: Some(to.id.clone()),
+                at: req.departed_at,
+                shipment_id: Some(shipment.id.clone()),
+                batch_id: None,
+                reason: None,
+            },
+        )?);
+    }
+    Ok(Ok(report(conn, shipment, results)?))
+}
+
+/// Records the arrival of `codes` (all the shipment's containers when `None`) at `at`.
+pub fn receive(
+    conn: &mut DbConnection,
+    rec: &mut Recorder,
+    shipment: Shipment,
+    at: NaiveDateTime,
+    codes: Option<Vec<String>>,
+) -> anyhow::Result<Result<ShipmentReport, Rejection>> {
+    if at < shipment.departed_at {
+        return Ok(Err(Rejection::new(
+            "invalid_field",
+            format!(
+                "the receipt time {at} UTC is before the shipment left ({} UTC)",
+                shipment.departed_at
+            ),
+        )));
+    }
+    let on_board = codes_on_board(conn, &shipment.id)?;
+    let codes = codes.unwrap_or_else(|| on_board.clone());
+    let mut results = Vec::with_capacity(codes.len());
+    let mut any = false;
+    for code in &codes {
+        let container = match rec.container(conn, code)? {
+            Ok(c) => c,
+            Err(why) => {
+                results.push(Outcome::rejected(
+                    uuid::Uuid::now_v7().to_string(),
+                    code.clone(),
+                    why,
+                    None,
+                ));
+                continue;
+            }
+        };
+        if !on_board.contains(&container.code) {
+            let why = Rejection::new(
+                "not_on_shipment",
+                format!(
+                    "container {} was not shipped on this shipment; scan it into its own shipment",
+                    container.code
+                ),
+            );
+            results.push(Outcome::rejected(
+                uuid::Uuid::now_v7().to_string(),
+                container.code.clone(),
+                why,
+                Some(container),
+            ));
+            continue;
+        }
+        let mut outcome = rec.record(
+            conn,
+            &EventRequest {
+                id: None,
+                code: container.code.clone(),
+                action: Action::Receive,
+                site_id: shipment.to_site_id.clone(),
+                to_site_id: None,
+                at,
+                shipment_id: Some(shipment.id.clone()),
+                batch_id: None,
+                reason: None,
+            },
+        )?;
+        // No longer in transit on this shipment: it has been received already.
+        if outcome
+            .error
+            .as_ref()
+            .is_some_and(|e| e.code == "invalid_transition")
+        {
+            outcome.status = Status::Duplicate;
+            outcome.error = None;
+        }
+        any |= outcome.status == Status::Recorded;
+        results.push(outcome);
+    }
+    let mut shipment = shipment;
+    if any && shipment.received_at.is_none() {
+        diesel::update(shipments::table.find(&shipment.id))
+            .set(shipments::received_at.eq(at))
+            .execute(conn)?;
+        shipment.received_at = Some(at);
+    }
+    Ok(Ok(report(conn, shipment, results)?))
+}
+
+fn codes_on_board(conn: &mut DbConnection, shipment_id: &str) -> QueryResult<Vec<String>> {
+    events::table
+        .inner_join(containers::table)
+        .filter(events::shipment_id.eq(shipment_id))
+        .filter(events::action.eq(Action::Ship.as_str()))
+        .select(containers::code)
+        .distinct()
+        .order(containers::code)
+        .load(conn)
+}
+
+/// The shipment as it stands, with no request's outcomes.
+pub fn summary(conn: &mut DbConnection, shipment: Shipment) -> QueryResult<ShipmentReport> {
+    report(conn, shipment, vec![])
+}
+
+fn report(
+    conn: &mut DbConnection,
+    shipment: Shipment,
+    results: Vec<Outcome>,
+) -> QueryResult<ShipmentReport> {
+    let containers_count = codes_on_board(conn, &shipment.id)?.len() as i64;
+    let missing = containers::table
+        .filter(containers::shipment_id.eq(&shipment.id))
+        .filter(containers::state.eq("in_transit"))
+        .select(containers::code)
+        .order(containers::code)
+        .load(conn)?;
+    Ok(ShipmentReport {
+        shipment,
+        results,
+        containers: containers_count,
+        missing,
+    })
+}
+
+/// What a repeated request's events are tied to.
+pub enum Link<'a> {
+    Shipment(&'a str),
+    Batch(&'a str),
+}
+
+/// The answer to a request sent again: each code `duplicate`, with its container and the id
+/// of the event first recorded for it.
+pub fn duplicates(
+    conn: &mut DbConnection,
+    rec: &Recorder,
+    codes: &[String],
+    link: Link,
+    action: Action,
+) -> anyhow::Result<Vec<Outcome>> {
+    let mut out = Vec::with_capacity(codes.len());
+    for code in codes {
+        let found: Option<Container> = match rec.container(conn, code)? {
+            Ok(c) => Some(c),
+            Err(why) => {
+                out.push(Outcome::rejected(String::new(), code.clone(), why, None));
+                continue;
+            }
+        };
+        let mut query = events::table
+            .filter(events::container_id.eq(found.as_ref().map_or("", |c| c.id.as_str())))
+            .filter(events::action.eq(action.as_str()))
+            .select(events::id)
+            .into_boxed();
+        query = match link {
+            Link::Shipment(id) => query.filter(events::shipment_id.eq(id)),
+            Link::Batch(id) => query.filter(events::batch_id.eq(id)),
+        };
+        let event_id: Option<String> = query.first(conn).optional()?;
+        out.push(Outcome {
+            id: event_id.unwrap_or_default(),
+            code: found
+                .as_ref()
+                .map_or_else(|| code.clone(), |c| c.code.clone()),
+            status: Status::Duplicate,
+            error: None,
+            container: found,
+            inferred: vec![],
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,99 @@
+//! Stock: how many containers of each type a site holds, by condition, and what is on its way.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::schema::containers;
+use super::DbConnection;
+use crate::domain::state::{Condition, Place};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct StockRow {
+    pub site_id: String,
+    pub type_id: String,
+    pub clean: i64,
+    pub filled: i64,
+    pub dirty: i64,
+    pub washing: i64,
+    /// Containers of any condition on shipments to this site, not yet received.
+    pub inbound: i64,
+    /// Containers sold by this site and not yet returned.
+    pub with_consumer: i64,
+}
+
+/// One row per site and type that holds or awaits any container, ordered by site then type.
+pub fn stock(
+    conn: &mut DbConnection,
+    site_id: Option<&str>,
+    type_id: Option<&str>,
+) -> QueryResult<Vec<StockRow>> {
+    let mut held = containers::table
+        .filter(containers::state.ne(Place::Retired.as_str()))
+        .filter(containers::state.ne(Place::InTransit.as_str()))
+        .group_by((
+            containers::site_id,
+            containers::type_id,
+            containers::state,
+            containers::condition,
+        ))
+        .select((
+            containers::site_id,
+            containers::type_id,
+            containers::state,
+            containers::condition,
+            diesel::dsl::count_star(),
+        ))
+        .into_boxed();
+    let mut inbound = containers::table
+        .filter(containers::state.eq(Place::InTransit.as_str()))
+        .filter(containers::dest_site_id.is_not_null())
+        .group_by((containers::dest_site_id, containers::type_id))
+        .select((
+            containers::dest_site_id,
+            containers::type_id,
+            diesel::dsl::count_star(),
+        ))
+        .into_boxed();
+    if let Some(site) = site_id {
+        held = held.filter(containers::site_id.eq(site));
+        inbound = inbound.filter(containers::dest_site_id.eq(site));
+    }
+    if let Some(t) = type_id {
+        held = held.filter(containers::type_id.eq(t));
+        inbound = inbound.filter(containers::type_id.eq(t));
+    }
+    let held: Vec<(String, String, String, String, i64)> = held.load(conn)?;
+    let inbound: Vec<(Option<String>, String, i64)> = inbound.load(conn)?;
+    let mut out: BTreeMap<(String, String), StockRow> = BTreeMap::new();
+    for (site, t, state, condition, n) in held {
+        let r = out
+            .entry((site.clone(), t.clone()))
+            .or_insert_with(|| StockRow {
+                site_id: site,
+                type_id: t,
+                ..StockRow::default()
+            });
+        match (Place::parse(&state), Condition::parse(&condition)) {
+            (Some(Place::Washing), _) => r.washing += n,
+            (Some(Place::WithConsumer), _) => r.with_consumer += n,
+            (_, Some(Condition::Clean)) => r.clean += n,
+            (_, Some(Condition::Filled)) => r.filled += n,
+            (_, Some(Condition::Dirty)) => r.dirty += n,
+            _ => {}
+        }
+    }
+    for (site, t, n) in inbound {
+        let Some(site) = site else { continue };
+        let r = out
+            .entry((site.clone(), t.clone()))
+            .or_insert_with(|| StockRow {
+                site_id: site,
+                type_id: t,
+                ..StockRow::default()
+            });
+        r.inbound += n;
+    }
+    Ok(out.into_values().collect())
+}

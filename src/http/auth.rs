@@ -1,0 +1,162 @@
+//! Bearer tokens: the extractor that turns one into an [`Actor`], and token creation.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::{read, write, AppState, State};
+use crate::db::auth::{
+    actor_for_token, create_token as new_token, find_user_by_email, revoke_tokens, verify_password,
+};
+use crate::db::catalog::now;
+use crate::domain::roles::Actor;
+use crate::error::AppError;
+
+/// The signed-in user of a request, with the id of the token it used.
+#[derive(Clone)]
+pub struct Authed {
+    pub actor: Actor,
+    pub token_id: String,
+}
+
+impl Authed {
+    /// Refuses users who do not manage the loop.
+    pub fn manager(&self, what: &str) -> Result<(), AppError> {
+        if self.actor.role.manages_loop() {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(format!(
+                "only coordinators may {what}; you are signed in as {}",
+                self.actor.role.as_str()
+            )))
+        }
+    }
+
+    /// Refuses users bound to another site.
+    pub fn at_site(&self, site_id: &str) -> Result<(), AppError> {
+        if self.actor.may_act_at(site_id) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(format!(
+                "your account acts only at site {}, not at site {site_id}",
+                self.actor.site_id.as_deref().unwrap_or("(none)")
+            )))
+        }
+    }
+}
+
+/// Routes open without a token.
+fn is_public(method: &str, path: &str) -> bool {
+    matches!(
+        (method, path),
+        ("GET", "/api/v1/health") | ("POST", "/api/v1/auth/token")
+    )
+}
+
+/// Middleware: every route but the public ones needs a valid bearer token, checked before
+/// anything else of the request is read, so that a caller without one learns only that.
+pub async fn require_token(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if !is_public(req.method().as_str(), req.path()) {
+        let authed = authenticate(req.request()).await?;
+        req.extensions_mut().insert(authed);
+    }
+    next.call(req).await
+}
+
+async fn authenticate(req: &HttpRequest) -> Result<Authed, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
+    let token = match req.headers().get(actix_web::http::header::AUTHORIZATION).map(|h| h.to_str()) {
+        Some(Ok(value)) => match value.strip_prefix("Bearer ") {
+            Some(token) if !token.trim().is_empty() => token.trim().to_owned(),
+            _ => return Err(AppError::unauthorized("the Authorization header must be \"Bearer <token>\"")),
+        },
+        Some(Err(_)) => return Err(AppError::unauthorized("the Authorization header is not readable text")),
+        None => return Err(AppError::unauthorized("sign in first: send Authorization: Bearer <token> (get one with POST /api/v1/auth/token)")),
+    };
+    let found = read(&state, move |conn| Ok(actor_for_token(conn, &token)?)).await?;
+    match found {
+        Some((actor, token_id)) => Ok(Authed { actor, token_id }),
+        None => Err(AppError::unauthorized(
+            "this token is unknown or revoked; ask for a new one",
+        )),
+    }
+}
+
+impl FromRequest for Authed {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Authed, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(req.extensions().get::<Authed>().cloned().ok_or_else(|| {
+            AppError::unauthorized("sign in first: send Authorization: Bearer <token>")
+        }))
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenRequest {
+    email: String,
+    password: String,
+    name: String,
+}
+
+pub async fn create_token(
+    state: State,
+    body: web::Json<TokenRequest>,
+) -> Result<HttpResponse, AppError> {
+    let TokenRequest {
+        email,
+        password,
+        name,
+    } = body.into_inner();
+    if name.trim().is_empty() {
+        return Err(AppError::unprocessable(
+            "invalid_field",
+            "name the token after the device or script that will use it, e.g. \"till 1\"",
+        ));
+    }
+    let user = read(&state, move |conn| Ok(find_user_by_email(conn, &email)?)).await?;
+    // Verify off the async workers: argon2 is deliberately slow.
+    let verified = match user {
+        Some(user) => {
+            let hash = user.password_hash.clone();
+            web::block(move || verify_password(&password, &hash))
+                .await?
+                .then_some(user)
+        }
+        None => None,
+    };
+    let Some(user) = verified else {
+        return Err(AppError::unauthorized(
+            "the e-mail or the password is wrong",
+        ));
+    };
+    let user_id = user.id.clone();
+    let token = write(&state, move |conn| {
+        Ok(new_token(conn, &user_id, name.trim(), now())?)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({
+        "token": token,
+        "user": {"id": user.id, "email": user.email, "role": user.role, "site_id": user.site_id},
+    })))
+}
+
+/// Revokes the token that signs this request.
+pub async fn revoke_token(state: State, authed: Authed) -> Result<HttpResponse, AppError> {
+    let user_id = authed.actor.user_id.clone();
+    let token_id = authed.token_id.clone();
+    write(&state, move |conn| {
+        Ok(revoke_tokens(conn, &user_id, Some(&token_id), None, now())?)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,187 @@
+//! Sites, routes and container types.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::auth::Authed;
+use super::views::{RouteView, SiteView, TypeView};
+use super::{check_number, read, write, State};
+use crate::db::catalog;
+use crate::db::models::{ContainerType, Route, Site};
+use crate::domain::state::SiteKind;
+use crate::error::AppError;
+
+#[derive(Deserialize)]
+pub struct NewSite {
+    name: String,
+    kind: String,
+    lat: f64,
+    lon: f64,
+    address: Option<String>,
+    email: Option<String>,
+}
+
+fn required(field: &str, value: &str) -> Result<String, AppError> {
+    let v = value.trim();
+    if v.is_empty() {
+        Err(AppError::unprocessable(
+            "invalid_field",
+            format!("{field} must not be empty"),
+        ))
+    } else {
+        Ok(v.to_owned())
+    }
+}
+
+pub async fn create_site(
+    state: State,
+    authed: Authed,
+    body: web::Json<NewSite>,
+) -> Result<HttpResponse, AppError> {
+    authed.manager("create sites")?;
+    let b = body.into_inner();
+    let kind = SiteKind::parse(&b.kind).ok_or_else(|| {
+        AppError::unprocessable(
+            "invalid_field",
+            format!(
+                "kind {:?} is not a site kind; give one of {}",
+                b.kind,
+                SiteKind::choices()
+            ),
+        )
+    })?;
+    if !(-90.0..=90.0).contains(&b.lat) || !(-180.0..=180.0).contains(&b.lon) {
+        return Err(AppError::unprocessable(
+            "invalid_field",
+            format!("lat {} / lon {} are not WGS84 coordinates: lat goes from -90 to 90, lon from -180 to 180", b.lat, b.lon),
+        ));
+    }
+    let email = match b.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+        Some(e) if !crate::domain::valid_email(e) => {
+            return Err(AppError::unprocessable(
+                "invalid_field",
+                format!("email {e:?} is not an e-mail address"),
+            ))
+        }
+        other => other.map(str::to_owned),
+    };
+    let site = Site {
+        id: uuid::Uuid::now_v7().to_string(),
+        name: required("name", &b.name)?,
+        kind: kind.as_str().to_owned(),
+        lat: b.lat,
+        lon: b.lon,
+        address: b
+            .address
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty()),
+        email,
+        created_at: catalog::now(),
+    };
+    let saved = site.clone();
+    write(&state, move |conn| Ok(catalog::insert_site(conn, &saved)?)).await?;
+    Ok(HttpResponse::Created().json(SiteView::from(site)))
+}
+
+pub async fn list_sites(state: State, _authed: Authed) -> Result<HttpResponse, AppError> {
+    let sites = read(&state, |conn| Ok(catalog::list_sites(conn)?)).await?;
+    Ok(HttpResponse::Ok().json(sites.into_iter().map(SiteView::from).collect::<Vec<_>>()))
+}
+
+pub async fn get_site(
+    state: State,
+    _authed: Authed,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let shown = id.clone();
+    let site = read(&state, move |conn| Ok(catalog::find_site(conn, &id)?)).await?;
+    let site = site.ok_or_else(|| AppError::not_found(format!("no site has the id {shown}")))?;
+    Ok(HttpResponse::Ok().json(SiteView::from(site)))
+}
+
+#[derive(Deserialize)]
+pub struct PutRoute {
+    from_site_id: String,
+    to_site_id: String,
+    distance_km: f64,
+}
+
+pub async fn put_route(
+    state: State,
+    authed: Authed,
+    body: web::Json<PutRoute>,
+) -> Result<HttpResponse, AppError> {
+    authed.manager("set routes")?;
+    let b = body.into_inner();
+    check_number("distance_km", b.distance_km, 0.0)?;
+    if b.from_site_id == b.to_site_id {
+        return Err(AppError::unprocessable(
+            "invalid_field",
+            "a route joins two different sites: from_site_id and to_site_id are the same",
+        ));
+    }
+    let route = Route {
+        from_site_id: b.from_site_id,
+        to_site_id: b.to_site_id,
+        distance_km: b.distance_km,
+        updated_at: catalog::now(),
+    };
+    let saved = route.clone();
+    write(&state, move |conn| {
+        for id in [&saved.from_site_id, &saved.to_site_id] {
+            if catalog::find_site(conn, id)?.is_none() {
+                return Err(AppError::unprocessable(
+                    "unknown_site",
+                    format!("no site has the id {id}"),
+                ));
+            }
+        }
+        Ok(catalog::put_route(conn, &saved)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(RouteView::from(route)))
+}
+
+pub async fn list_routes(state: State, _authed: Authed) -> Result<HttpResponse, AppError> {
+    let routes = read(&state, |conn| Ok(catalog::list_routes(conn)?)).await?;
+    Ok(HttpResponse::Ok().json(routes.into_iter().map(RouteView::from).collect::<Vec<_>>()))
+}
+
+#[derive(Deserialize)]
+pub struct NewType {
+    name: String,
+    material: String,
+    capacity_ml: Option<f64>,
+    tare_mass_g: f64,
+    single_use_mass_g: f64,
+}
+
+pub async fn create_type(
+    state: State,
+    authed: Authed,
+    body: web::Json<NewType>,
+) -> Result<HttpResponse, AppError> {
+    authed.manager("create container types")?;
+    let b = body.into_inner();
+    let t = ContainerType {
+        id: uuid::Uuid::now_v7().to_string(),
+        name: required("name", &b.name)?,
+        material: required("material", &b.material)?,
+        capacity_ml: b
+            .capacity_ml
+            .map(|c| check_number("capacity_ml", c, 0.0))
+            .transpose()?,
+        tare_mass_g: check_number("tare_mass_g", b.tare_mass_g, 0.0)?,
+        single_use_mass_g: check_number("single_use_mass_g", b.single_use_mass_g, 0.0)?,
+        created_at: catalog::now(),
+    };
+    let saved = t.clone();
+    write(&state, move |conn| Ok(catalog::insert_type(conn, &saved)?)).await?;
+    Ok(HttpResponse::Created().json(TypeView::from(t)))
+}
+
+pub async fn list_types(state: State, _authed: Authed) -> Result<HttpResponse, AppError> {
+    let types = read(&state, |conn| Ok(catalog::list_types(conn)?)).await?;
+    Ok(HttpResponse::Ok().json(types.into_iter().map(TypeView::from).collect::<Vec<_>>()))
+}

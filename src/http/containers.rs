@@ -1,0 +1,155 @@
+//! Commissioning containers, and reading one by its code.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::auth::Authed;
+use super::views::{ContainerView, EventView};
+use super::{read, time_or_now, write, State};
+use crate::db::catalog;
+use crate::db::containers::{
+    commission as commission_in_db, find_by_code, timeline_of, Commission,
+};
+use crate::db::models::Container;
+use crate::domain::code::parse_any;
+use crate::error::AppError;
+
+/// The most containers commissioned in one request.
+pub const MAX_COMMISSION: usize = 10_000;
+
+#[derive(Deserialize)]
+pub struct NewContainers {
+    type_id: String,
+    site_id: String,
+    count: i64,
+    at: Option<String>,
+}
+
+pub async fn commission(
+    state: State,
+    authed: Authed,
+    body: web::Json<NewContainers>,
+) -> Result<HttpResponse, AppError> {
+    authed.manager("commission containers")?;
+    let b = body.into_inner();
+    if b.count < 1 || b.count > MAX_COMMISSION as i64 {
+        let code = if b.count > 0 {
+            "batch_too_large"
+        } else {
+            "invalid_field"
+        };
+        return Err(AppError::unprocessable(
+            code,
+            format!("count must be from 1 to {MAX_COMMISSION}, not {}", b.count),
+        ));
+    }
+    let now = catalog::now();
+    let at = time_or_now("at", b.at.as_deref(), now)?;
+    let prefix = state.config.code_prefix.clone();
+    let user_id = authed.actor.user_id.clone();
+    let made = write(&state, move |conn| {
+        if catalog::find_type(conn, &b.type_id)?.is_none() {
+            return Err(AppError::unprocessable(
+                "unknown_type",
+                format!(
+                    "no container type has the id {}; create it with POST /api/v1/container-types",
+                    b.type_id
+                ),
+            ));
+        }
+        if catalog::find_site(conn, &b.site_id)?.is_none() {
+            return Err(AppError::unprocessable(
+                "unknown_site",
+                format!("no site has the id {}", b.site_id),
+            ));
+        }
+        let order = Commission {
+            type_id: &b.type_id,
+            site_id: &b.site_id,
+            count: b.count as usize,
+            at,
+            user_id: Some(&user_id),
+            prefix: &prefix,
+            now,
+        };
+        Ok(commission_in_db(conn, &order)?)
+    })
+    .await?;
+    let base = &state.config.base_url;
+    let containers: Vec<ContainerView> = made
+        .into_iter()
+        .map(|c| ContainerView::new(c, base))
+        .collect();
+    Ok(HttpResponse::Created().json(serde_json::json!({ "containers": containers })))
+}
+
+/// The container a code in a path names, or a 4xx that says what is wrong with the code.
+async fn lookup(state: &State, code: String) -> Result<Container, AppError> {
+    let parsed = parse_any(&code, &state.config.code_prefix).map_err(|e| {
+        AppError::bad_request(
+            "invalid_code",
+            format!("{code:?} is not a container code: {e}"),
+        )
+    })?;
+    let shown = parsed.display(&state.config.code_prefix);
+    let found = read(state, move |conn| Ok(find_by_code(conn, &parsed)?)).await?;
+    found.ok_or_else(|| {
+        AppError::not_found(format!(
+            "no container has the code {shown}; check the label"
+        ))
+    })
+}
+
+pub async fn get(
+    state: State,
+    _authed: Authed,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let container = lookup(&state, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(ContainerView::new(container, &state.config.base_url)))
+}
+
+/// The container's timeline. Users bound to a site see the events at their site only, so
+/// that no partner reads another's flows.
+pub async fn events(
+    state: State,
+    authed: Authed,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let container = lookup(&state, path.into_inner()).await?;
+    let id = container.id.clone();
+    let entries = read(&state, move |conn| Ok(timeline_of(conn, &id)?)).await?;
+    let actor = &authed.actor;
+    let shown: Vec<EventView> = entries
+        .into_iter()
+        .filter(|e| {
+            actor.role.manages_loop()
+                || e.event.site_id.as_str() == actor.site_id.as_deref().unwrap_or("")
+                || e.event.to_site_id.as_deref() == actor.site_id.as_deref()
+        })
+        .map(|e| EventView::new(e.event, &container.code))
+        .collect();
+    Ok(HttpResponse::Ok().json(shown))
+}
+
+pub async fn qr_svg(
+    state: State,
+    _authed: Authed,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let container = lookup(&state, path.into_inner()).await?;
+    let url = format!("{}/c/{}", state.config.base_url, container.code);
+    let svg = crate::qr::svg(&url)?;
+    Ok(HttpResponse::Ok().content_type("image/svg+xml").body(svg))
+}
+
+pub async fn qr_png(
+    state: State,
+    _authed: Authed,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let container = lookup(&state, path.into_inner()).await?;
+    let url = format!("{}/c/{}", state.config.base_url, container.code);
+    let png = web::block(move || crate::qr::png(&url)).await??;
+    Ok(HttpResponse::Ok().content_type("image/png").body(png))
+}

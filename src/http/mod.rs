@@ -1,0 +1,246 @@
+//! The JSON API under `/api/v1`: one module per resource, handlers kept thin.
+
+pub mod auth;
+pub mod catalog;
+pub mod containers;
+pub mod scans;
+pub mod shipments;
+pub mod stock;
+pub mod views;
+pub mod wash;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDateTime};
+
+use crate::config::Config;
+use crate::db::{write_tx, Db, DbConnection};
+use crate::domain::time::{too_far_ahead, truncate};
+use crate::error::AppError;
+
+/// What every handler shares.
+pub struct AppState {
+    pub db: Db,
+    pub config: Config,
+}
+
+pub type State = web::Data<AppState>;
+
+/// Request bodies above this size are refused: 10,000 codes fit with room to spare.
+const JSON_LIMIT: usize = 4 * 1024 * 1024;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let json = web::JsonConfig::default()
+        .limit(JSON_LIMIT)
+        .error_handler(|err, _req| {
+            let message = match &err {
+                actix_web::error::JsonPayloadError::ContentType => {
+                    "the body must be JSON, sent with Content-Type: application/json".to_owned()
+                }
+                actix_web::error::JsonPayloadError::Overflow { limit }
+                | actix_web::error::JsonPayloadError::OverflowKnownLength { limit, .. } => {
+                    format!("the body is larger than {limit} bytes; send fewer items per request")
+                }
+                other => format!("the body is not valid: {other}"),
+            };
+            AppError::bad_request("invalid_body", message).into()
+        });
+    let query = web::QueryConfig::default().error_handler(|err, _req| {
+        AppError::bad_request(
+            "invalid_query",
+            format!("the query string is not valid: {err}"),
+        )
+        .into()
+    });
+    let path = web::PathConfig::default().error_handler(|err, _req| {
+        AppError::bad_request("invalid_query", format!("the path is not valid: {err}")).into()
+    });
+    cfg.app_data(json).app_data(query).app_data(path).service(
+        web::scope("/api/v1")
+            .wrap(actix_web::middleware::from_fn(auth::require_token))
+            .route("/health", web::get().to(health))
+            .route("/auth/token", web::post().to(auth::create_token))
+            .route("/auth/token", web::delete().to(auth::revoke_token))
+            .route("/sites", web::post().to(catalog::create_site))
+            .route("/sites", web::get().to(catalog::list_sites))
+            .route("/sites/{id}", web::get().to(catalog::get_site))
+            .route("/routes", web::put().to(catalog::put_route))
+            .route("/routes", web::get().to(catalog::list_routes))
+            .route("/container-types", web::post().to(catalog::create_type))
+            .route("/container-types", web::get().to(catalog::list_types))
+            .route("/containers", web::post().to(containers::commission))
+            .route("/containers/{code}", web::get().to(containers::get))
+            .route(
+                "/containers/{code}/events",
+                web::get().to(containers::events),
+            )
+            .route(
+                "/containers/{code}/qr.svg",
+                web::get().to(containers::qr_svg),
+            )
+            .route(
+                "/containers/{code}/qr.png",
+                web::get().to(containers::qr_png),
+            )
+            .route("/scans", web::post().to(scans::create))
+            .route("/shipments", web::post().to(shipments::create))
+            .route("/shipments/{id}", web::get().to(shipments::get))
+            .route(
+                "/shipments/{id}/receive",
+                web::post().to(shipments::receive),
+            )
+            .route("/wash-batches", web::post().to(wash::open))
+            .route("/wash-batches/{id}", web::get().to(wash::get))
+            .route(
+                "/wash-batches/{id}/complete",
+                web::post().to(wash::complete),
+            )
+            .route("/stock", web::get().to(stock::get))
+            .default_service(web::to(not_found)),
+    );
+}
+
+/// Every route of the API, for documentation and for the test that checks each answers.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/api/v1/health"),
+    ("POST", "/api/v1/auth/token"),
+    ("DELETE", "/api/v1/auth/token"),
+    ("POST", "/api/v1/sites"),
+    ("GET", "/api/v1/sites"),
+    ("GET", "/api/v1/sites/{id}"),
+    ("PUT", "/api/v1/routes"),
+    ("GET", "/api/v1/routes"),
+    ("POST", "/api/v1/container-types"),
+    ("GET", "/api/v1/container-types"),
+    ("POST", "/api/v1/containers"),
+    ("GET", "/api/v1/containers/{code}"),
+    ("GET", "/api/v1/containers/{code}/events"),
+    ("GET", "/api/v1/containers/{code}/qr.svg"),
+    ("GET", "/api/v1/containers/{code}/qr.png"),
+    ("POST", "/api/v1/scans"),
+    ("POST", "/api/v1/shipments"),
+    ("GET", "/api/v1/shipments/{id}"),
+    ("POST", "/api/v1/shipments/{id}/receive"),
+    ("POST", "/api/v1/wash-batches"),
+    ("GET", "/api/v1/wash-batches/{id}"),
+    ("POST", "/api/v1/wash-batches/{id}/complete"),
+    ("GET", "/api/v1/stock"),
+];
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    Err(AppError::not_found(format!(
+        "there is no {} {} in this API; see the README for the routes",
+        req.method(),
+        req.path()
+    )))
+}
+
+async fn health(state: State) -> HttpResponse {
+    let db = state.db.clone();
+    let backend = db.backend.as_str();
+    let answer = web::block(move || -> anyhow::Result<()> {
+        use diesel::connection::SimpleConnection;
+        let mut conn = db.read_conn()?;
+        conn.batch_execute("SELECT 1")?;
+        Ok(())
+    })
+    .await;
+    match answer {
+        Ok(Ok(())) => {
+            HttpResponse::Ok().json(serde_json::json!({"status": "ok", "database": backend}))
+        }
+        Ok(Err(e)) => {
+            tracing::error!(error.cause_chain = ?e, "health check: database does not answer");
+            HttpResponse::ServiceUnavailable()
+                .json(serde_json::json!({"status": "unavailable", "database": backend}))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            HttpResponse::ServiceUnavailable()
+                .json(serde_json::json!({"status": "unavailable", "database": backend}))
+        }
+    }
+}
+
+/// Runs `f` with a reading connection off the async workers.
+pub async fn read<T: Send + 'static>(
+    state: &State,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    let db = state.db.clone();
+    web::block(move || {
+        let mut conn = db.read_conn()?;
+        f(&mut conn)
+    })
+    .await?
+}
+
+/// Runs `f` in a write transaction off the async workers.
+pub async fn write<T: Send + 'static>(
+    state: &State,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    let db = state.db.clone();
+    web::block(move || {
+        let mut conn = db.write_conn()?;
+        write_tx(&mut conn, f)
+    })
+    .await?
+}
+
+/// Reads an optional RFC 3339 time named `field`; none means now. Refuses a time too far
+/// ahead of the server's clock.
+pub fn time_or_now(
+    field: &str,
+    value: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<NaiveDateTime, AppError> {
+    let Some(text) = value else { return Ok(now) };
+    let at = parse_time(field, text)?;
+    if too_far_ahead(at, now) {
+        return Err(AppError::unprocessable(
+            "future_time",
+            format!("{field} {text} is more than 5 minutes ahead of the server's clock ({now} UTC); check the device's clock"),
+        ));
+    }
+    Ok(at)
+}
+
+pub fn parse_time(field: &str, text: &str) -> Result<NaiveDateTime, AppError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| truncate(t.naive_utc()))
+        .map_err(|_| AppError::bad_request("invalid_field", format!("{field} {text:?} is not a date and time; give RFC 3339, e.g. 2026-11-28T14:05:00Z")))
+}
+
+/// Checks an optional client id is a UUID, and gives it in canonical form.
+pub fn client_id(field: &str, value: Option<&str>) -> Result<Option<String>, AppError> {
+    value
+        .map(|v| {
+            uuid::Uuid::parse_str(v)
+                .map(|u| u.to_string())
+                .map_err(|_| AppError::bad_request("invalid_field", format!("{field} {v:?} is not a UUID; generate one per request, e.g. with crypto.randomUUID()")))
+        })
+        .transpose()
+}
+
+/// Maps a refusal of the database layer to the answer a person reads.
+pub fn refused(r: crate::db::scans::Rejection) -> AppError {
+    use actix_web::http::StatusCode;
+    let status = match r.code {
+        "not_found" => StatusCode::NOT_FOUND,
+        "conflict" => StatusCode::CONFLICT,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    AppError::new(status, r.code, r.message)
+}
+
+/// A number that must be finite and at least `min`.
+pub fn check_number(field: &str, value: f64, min: f64) -> Result<f64, AppError> {
+    if value.is_finite() && value >= min {
+        Ok(value)
+    } else {
+        Err(AppError::unprocessable(
+            "invalid_field",
+            format!("{field} must be a number of at least {min}, not {value}"),
+        ))
+    }
+}

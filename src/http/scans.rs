@@ -1,0 +1,144 @@
+//! `POST /scans`: up to 1,000 scans, one outcome each, in one transaction.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::auth::Authed;
+use super::views::results;
+use super::{client_id, parse_time, write, State};
+use crate::db::catalog::now;
+use crate::db::scans::{EventRequest, Outcome, Recorder, Rejection};
+use crate::domain::state::{Action, RetiredReason};
+use crate::error::AppError;
+
+pub const MAX_SCANS: usize = 1_000;
+/// The actions a device may scan; the others happen through shipments and wash batches.
+const SCANNABLE: &[Action] = &[
+    Action::Fill,
+    Action::Sell,
+    Action::Return,
+    Action::Break,
+    Action::Lose,
+    Action::Retire,
+];
+
+#[derive(Deserialize)]
+pub struct Scan {
+    id: Option<String>,
+    code: String,
+    action: String,
+    site_id: String,
+    at: Option<String>,
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct ScanBatch {
+    scans: Vec<Scan>,
+}
+
+pub async fn create(
+    state: State,
+    authed: Authed,
+    body: web::Json<ScanBatch>,
+) -> Result<HttpResponse, AppError> {
+    let scans = body.into_inner().scans;
+    if scans.len() > MAX_SCANS {
+        return Err(AppError::unprocessable(
+            "batch_too_large",
+            format!("{} scans in one request; send at most {MAX_SCANS} and the rest in further requests", scans.len()),
+        ));
+    }
+    let now = now();
+    // Check what can be checked without the database; a bad scan is refused alone.
+    let checked: Vec<Result<EventRequest, Box<Outcome>>> = scans
+        .into_iter()
+        .map(|s| {
+            let id =
+                s.id.clone()
+                    .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+            let code = s.code.clone();
+            check(&authed, s, now).map_err(|why| Box::new(Outcome::rejected(id, code, why, None)))
+        })
+        .collect();
+    let prefix = state.config.code_prefix.clone();
+    let user_id = authed.actor.user_id.clone();
+    let outcomes = write(&state, move |conn| {
+        let mut rec = Recorder::new(Some(user_id), &prefix, now);
+        let mut out = Vec::with_capacity(checked.len());
+        for item in checked {
+            out.push(match item {
+                Ok(req) => rec.record(conn, &req)?,
+                Err(refused) => *refused,
+            });
+        }
+        Ok(out)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({ "results": results(outcomes, &state.config.base_url) })))
+}
+
+fn check(authed: &Authed, s: Scan, now: chrono::NaiveDateTime) -> Result<EventRequest, Rejection> {
+    let refuse = Rejection::new;
+    let id = client_id("id", s.id.as_deref()).map_err(|e| refuse("invalid_id", e.to_string()))?;
+    let action = Action::parse(&s.action)
+        .filter(|a| SCANNABLE.contains(a))
+        .ok_or_else(|| {
+            let names: Vec<&str> = SCANNABLE.iter().map(|a| a.as_str()).collect();
+            refuse(
+                "invalid_action",
+                format!(
+                    "action {:?} cannot be scanned; give one of {}",
+                    s.action,
+                    names.join(", ")
+                ),
+            )
+        })?;
+    if !authed.actor.may_act_at(&s.site_id) {
+        return Err(refuse(
+            "forbidden_site",
+            format!(
+                "your account scans only at its own site, not at site {}",
+                s.site_id
+            ),
+        ));
+    }
+    let at = match &s.at {
+        Some(text) => parse_time("at", text).map_err(|e| refuse("invalid_time", e.to_string()))?,
+        None => now,
+    };
+    let reason = match (action, s.reason.as_deref()) {
+        (Action::Break, None | Some("broken")) => Some("broken"),
+        (Action::Lose, None | Some("lost")) => Some("lost"),
+        (Action::Retire, None) => Some("end_of_life"),
+        (Action::Retire, Some(r)) if RetiredReason::parse(r).is_some() => Some(r),
+        (Action::Retire, Some(r)) => {
+            return Err(refuse(
+                "invalid_reason",
+                format!(
+                    "reason {r:?} is not a retirement reason; give one of {}",
+                    RetiredReason::choices()
+                ),
+            ))
+        }
+        (_, None) => None,
+        (_, Some(r)) => {
+            return Err(refuse(
+                "invalid_reason",
+                format!("reason {r:?} does not go with {action}; a reason is given only to retire"),
+            ))
+        }
+    };
+    Ok(EventRequest {
+        id,
+        code: s.code,
+        action,
+        site_id: s.site_id,
+        to_site_id: None,
+        at,
+        shipment_id: None,
+        batch_id: None,
+        reason: reason.map(str::to_owned),
+    })
+}

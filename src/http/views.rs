@@ -1,0 +1,274 @@
+//! The JSON shapes of DESIGN section 3. Field names are public: add, never rename.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
+
+use crate::db::models::{Container, ContainerType, Event, Route, Shipment, Site, WashBatch};
+use crate::db::scans::{Outcome, Status};
+use crate::db::shipments::ShipmentReport;
+use crate::db::wash::BatchReport;
+
+pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    DateTime::from_naive_utc_and_offset(t, Utc)
+}
+
+#[derive(Serialize)]
+pub struct SiteView {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub address: Option<String>,
+    pub email: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Site> for SiteView {
+    fn from(s: Site) -> SiteView {
+        SiteView {
+            id: s.id,
+            name: s.name,
+            kind: s.kind,
+            lat: s.lat,
+            lon: s.lon,
+            address: s.address,
+            email: s.email,
+            created_at: utc(s.created_at),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct RouteView {
+    pub from_site_id: String,
+    pub to_site_id: String,
+    pub distance_km: f64,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Route> for RouteView {
+    fn from(r: Route) -> RouteView {
+        RouteView {
+            from_site_id: r.from_site_id,
+            to_site_id: r.to_site_id,
+            distance_km: r.distance_km,
+            updated_at: utc(r.updated_at),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct TypeView {
+    pub id: String,
+    pub name: String,
+    pub material: String,
+    pub capacity_ml: Option<f64>,
+    pub tare_mass_g: f64,
+    pub single_use_mass_g: f64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<ContainerType> for TypeView {
+    fn from(t: ContainerType) -> TypeView {
+        TypeView {
+            id: t.id,
+            name: t.name,
+            material: t.material,
+            capacity_ml: t.capacity_ml,
+            tare_mass_g: t.tare_mass_g,
+            single_use_mass_g: t.single_use_mass_g,
+            created_at: utc(t.created_at),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ContainerView {
+    pub id: String,
+    pub code: String,
+    pub url: String,
+    pub type_id: String,
+    pub state: String,
+    pub condition: String,
+    pub site_id: String,
+    pub shipment_id: Option<String>,
+    pub batch_id: Option<String>,
+    pub uses: i64,
+    pub retired_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ContainerView {
+    pub fn new(c: Container, base_url: &str) -> ContainerView {
+        ContainerView {
+            url: format!("{base_url}/c/{}", c.code),
+            id: c.id,
+            code: c.code,
+            type_id: c.type_id,
+            state: c.state,
+            condition: c.condition,
+            site_id: c.site_id,
+            shipment_id: c.shipment_id,
+            batch_id: c.batch_id,
+            uses: c.uses,
+            retired_reason: c.retired_reason,
+            created_at: utc(c.created_at),
+            updated_at: utc(c.updated_at),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct EventView {
+    pub id: String,
+    pub code: String,
+    pub action: String,
+    pub site_id: String,
+    pub to_site_id: Option<String>,
+    pub at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    pub inferred: bool,
+    pub shipment_id: Option<String>,
+    pub batch_id: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl EventView {
+    pub fn new(e: Event, code: &str) -> EventView {
+        EventView {
+            id: e.id,
+            code: code.to_owned(),
+            action: e.action,
+            site_id: e.site_id,
+            to_site_id: e.to_site_id,
+            at: utc(e.at),
+            recorded_at: utc(e.recorded_at),
+            inferred: e.inferred,
+            shipment_id: e.shipment_id,
+            batch_id: e.batch_id,
+            reason: e.reason,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ErrorView {
+    pub error: String,
+    pub message: String,
+}
+
+#[derive(Serialize)]
+pub struct ScanResultView {
+    pub id: String,
+    pub code: String,
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<ContainerView>,
+    /// True when a step was inferred before this one (rule 3).
+    pub inferred: bool,
+    /// The inferred steps, e.g. `["return"]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub inferred_actions: Vec<&'static str>,
+}
+
+impl ScanResultView {
+    pub fn new(o: Outcome, base_url: &str) -> ScanResultView {
+        ScanResultView {
+            id: o.id,
+            code: o.code,
+            status: match o.status {
+                Status::Recorded => "recorded",
+                Status::Duplicate => "duplicate",
+                Status::Rejected => "rejected",
+            },
+            error: o.error.map(|e| ErrorView {
+                error: e.code.to_owned(),
+                message: e.message,
+            }),
+            container: o.container.map(|c| ContainerView::new(c, base_url)),
+            inferred: !o.inferred.is_empty(),
+            inferred_actions: o.inferred.iter().map(|a| a.as_str()).collect(),
+        }
+    }
+}
+
+pub fn results(outcomes: Vec<Outcome>, base_url: &str) -> Vec<ScanResultView> {
+    outcomes
+        .into_iter()
+        .map(|o| ScanResultView::new(o, base_url))
+        .collect()
+}
+
+#[derive(Serialize)]
+pub struct ShipmentView {
+    pub id: String,
+    pub from_site_id: String,
+    pub to_site_id: String,
+    pub departed_at: DateTime<Utc>,
+    pub received_at: Option<DateTime<Utc>>,
+    pub vehicle: Option<String>,
+    pub distance_km: f64,
+    pub distance_source: String,
+    /// Containers shipped on it.
+    pub containers: i64,
+    /// Codes still in transit on it.
+    pub missing: Vec<String>,
+    pub results: Vec<ScanResultView>,
+}
+
+impl ShipmentView {
+    pub fn new(r: ShipmentReport, base_url: &str) -> ShipmentView {
+        let s: Shipment = r.shipment;
+        ShipmentView {
+            id: s.id,
+            from_site_id: s.from_site_id,
+            to_site_id: s.to_site_id,
+            departed_at: utc(s.departed_at),
+            received_at: s.received_at.map(utc),
+            vehicle: s.vehicle,
+            distance_km: s.distance_km,
+            distance_source: s.distance_source,
+            containers: r.containers,
+            missing: r.missing,
+            results: results(r.results, base_url),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct BatchView {
+    pub id: String,
+    pub site_id: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub program: Option<String>,
+    pub temperature_c: Option<f64>,
+    pub water_l: Option<f64>,
+    pub energy_kwh: Option<f64>,
+    pub washed: i64,
+    pub rejected: i64,
+    pub results: Vec<ScanResultView>,
+}
+
+impl BatchView {
+    pub fn new(r: BatchReport, base_url: &str) -> BatchView {
+        let b: WashBatch = r.batch;
+        BatchView {
+            id: b.id,
+            site_id: b.site_id,
+            started_at: utc(b.started_at),
+            finished_at: b.finished_at.map(utc),
+            program: b.program,
+            temperature_c: b.temperature_c,
+            water_l: b.water_l,
+            energy_kwh: b.energy_kwh,
+            washed: b.washed,
+            rejected: b.rejected,
+            results: results(r.results, base_url),
+        }
+    }
+}

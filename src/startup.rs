@@ -1,0 +1,51 @@
+//! Wiring: the database, its migrations, and the HTTP server on its listener.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{middleware, web, App, HttpServer};
+use anyhow::Context;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::http::{configure, AppState};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Opens the database, applies pending migrations and binds the listener (port 0 picks
+    /// a free port, which [`Application::port`] reports).
+    pub fn build(config: Config) -> anyhow::Result<Application> {
+        let db = Db::connect(&config.database_url, config.db_pool_size)?;
+        let applied = db.migrate()?;
+        if !applied.is_empty() {
+            tracing::info!(migrations = ?applied, "applied migrations");
+        }
+        let listener = TcpListener::bind(config.bind_addr)
+            .with_context(|| format!("cannot listen on {} (BIND_ADDR)", config.bind_addr))?;
+        let port = listener.local_addr()?.port();
+        tracing::info!(address = %listener.local_addr()?, database = db.backend.as_str(), "Boucle is listening");
+        let state = web::Data::new(AppState { db, config });
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("boucle::http"))
+                .wrap(middleware::Compress::default())
+                .app_data(state.clone())
+                .configure(configure)
+        })
+        .listen(listener)?
+        .run();
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the real service on port 0, each test with its own database, on
+//! SQLite and (when BOUCLE_TEST_POSTGRES_URL names a server) on PostgreSQL.
+
+mod access;
+mod basics;
+mod cli;
+mod containers;
+mod flows;
+mod helpers;
+mod migrations;
+mod scans;
