@@ -7,6 +7,7 @@ use serde::Serialize;
 
 /// Every error code the API can answer, so that a test can check each is documented and used.
 pub const ERROR_CODES: &[&str] = &[
+    // Per request.
     "invalid_body",
     "invalid_query",
     "invalid_field",
@@ -16,12 +17,27 @@ pub const ERROR_CODES: &[&str] = &[
     "not_found",
     "unknown_site",
     "unknown_type",
-    "unknown_code",
     "invalid_code",
     "future_time",
     "conflict",
+    "wrong_site_kind",
     "internal_error",
     "service_unavailable",
+    // Per scan, in a rejected result.
+    "unknown_code",
+    "invalid_id",
+    "id_reused",
+    "invalid_action",
+    "invalid_reason",
+    "invalid_time",
+    "forbidden_site",
+    "wrong_site",
+    "invalid_transition",
+    "container_retired",
+    "before_commissioning",
+    "conflicts_with_later_event",
+    "not_on_shipment",
+    "not_in_batch",
 ];
 
 #[derive(Debug, thiserror::Error)]

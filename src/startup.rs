@@ -24,6 +24,7 @@ impl Application {
         if !applied.is_empty() {
             tracing::info!(migrations = ?applied, "applied migrations");
         }
+        warn_if_no_user(&db)?;
         let listener = TcpListener::bind(config.bind_addr)
             .with_context(|| format!("cannot listen on {} (BIND_ADDR)", config.bind_addr))?;
         let port = listener.local_addr()?.port();
@@ -48,4 +49,19 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// A fresh install has no user, so no token can be had: say how to make the first one.
+fn warn_if_no_user(db: &Db) -> anyhow::Result<()> {
+    use diesel::prelude::*;
+    let mut conn = db.read_conn().context("cannot get a database connection")?;
+    let users: i64 = crate::db::schema::users::table
+        .count()
+        .get_result(&mut *conn)?;
+    if users == 0 {
+        tracing::warn!(
+            "no user yet: create the first coordinator with `boucle user add --email E --role coordinator --password-stdin`, then `boucle token create --email E --name N`"
+        );
+    }
+    Ok(())
 }

@@ -4,8 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::{Container, Event, NewEvent};
-use super::scans::{find_by_serial, to_ev};
-use super::schema::{containers, events, sites};
+use super::scans::{find_by_serial, load_recorded};
+use super::schema::{containers, events};
 use super::DbConnection;
 use crate::domain::code::{ShortCode, SERIAL_LIMIT};
 use crate::domain::state::{Action, Condition, Place};
@@ -94,16 +94,8 @@ pub fn timeline_of(
     conn: &mut DbConnection,
     container_id: &str,
 ) -> anyhow::Result<Vec<TimelineEntry>> {
-    let rows: Vec<(Event, String)> = events::table
-        .inner_join(sites::table.on(sites::id.eq(events::site_id)))
-        .filter(events::container_id.eq(container_id))
-        .order((events::at, events::seq))
-        .select((Event::as_select(), sites::kind))
-        .load(conn)?;
-    let evs = rows
-        .iter()
-        .map(|(e, kind)| to_ev(e, kind))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let rows = load_recorded(conn, container_id)?;
+    let evs: Vec<_> = rows.iter().map(|(_, ev)| ev.clone()).collect();
     let Some((_, steps)) = timeline(&evs) else {
         return Ok(vec![]);
     };

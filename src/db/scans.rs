@@ -312,13 +312,29 @@ pub fn find_by_serial(
 
 /// A container's recorded events in timeline order, as the rules see them.
 pub fn load_timeline(conn: &mut DbConnection, container_id: &str) -> anyhow::Result<Vec<Ev>> {
+    Ok(load_recorded(conn, container_id)?
+        .into_iter()
+        .map(|(_, ev)| ev)
+        .collect())
+}
+
+/// A container's recorded events in timeline order, each with its form for the rules.
+pub fn load_recorded(
+    conn: &mut DbConnection,
+    container_id: &str,
+) -> anyhow::Result<Vec<(Event, Ev)>> {
     let rows: Vec<(Event, String)> = events::table
         .inner_join(sites::table.on(sites::id.eq(events::site_id)))
         .filter(events::container_id.eq(container_id))
         .order((events::at, events::seq))
         .select((Event::as_select(), sites::kind))
         .load(conn)?;
-    rows.iter().map(|(e, kind)| to_ev(e, kind)).collect()
+    rows.into_iter()
+        .map(|(e, kind)| {
+            let ev = to_ev(&e, &kind)?;
+            Ok((e, ev))
+        })
+        .collect()
 }
 
 pub fn to_ev(e: &Event, kind: &str) -> anyhow::Result<Ev> {

@@ -68,13 +68,7 @@ pub fn stock(
     let inbound: Vec<(Option<String>, String, i64)> = inbound.load(conn)?;
     let mut out: BTreeMap<(String, String), StockRow> = BTreeMap::new();
     for (site, t, state, condition, n) in held {
-        let r = out
-            .entry((site.clone(), t.clone()))
-            .or_insert_with(|| StockRow {
-                site_id: site,
-                type_id: t,
-                ..StockRow::default()
-            });
+        let r = row(&mut out, site, t);
         match (Place::parse(&state), Condition::parse(&condition)) {
             (Some(Place::Washing), _) => r.washing += n,
             (Some(Place::WithConsumer), _) => r.with_consumer += n,
@@ -86,14 +80,17 @@ pub fn stock(
     }
     for (site, t, n) in inbound {
         let Some(site) = site else { continue };
-        let r = out
-            .entry((site.clone(), t.clone()))
-            .or_insert_with(|| StockRow {
-                site_id: site,
-                type_id: t,
-                ..StockRow::default()
-            });
+        let r = row(&mut out, site, t);
         r.inbound += n;
     }
     Ok(out.into_values().collect())
+}
+
+fn row(rows: &mut BTreeMap<(String, String), StockRow>, site: String, t: String) -> &mut StockRow {
+    rows.entry((site.clone(), t.clone()))
+        .or_insert_with(|| StockRow {
+            site_id: site,
+            type_id: t,
+            ..StockRow::default()
+        })
 }

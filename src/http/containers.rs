@@ -137,10 +137,10 @@ pub async fn qr_svg(
     _authed: Authed,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let container = lookup(&state, path.into_inner()).await?;
-    let url = format!("{}/c/{}", state.config.base_url, container.code);
-    let svg = crate::qr::svg(&url)?;
-    Ok(HttpResponse::Ok().content_type("image/svg+xml").body(svg))
+    qr(state, path.into_inner(), "image/svg+xml", |url| {
+        Ok(crate::qr::svg(url)?.into_bytes())
+    })
+    .await
 }
 
 pub async fn qr_png(
@@ -148,8 +148,18 @@ pub async fn qr_png(
     _authed: Authed,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let container = lookup(&state, path.into_inner()).await?;
+    qr(state, path.into_inner(), "image/png", crate::qr::png).await
+}
+
+/// The QR image of the container's URL, drawn off the async workers.
+async fn qr(
+    state: State,
+    code: String,
+    content_type: &'static str,
+    draw: fn(&str) -> anyhow::Result<Vec<u8>>,
+) -> Result<HttpResponse, AppError> {
+    let container = lookup(&state, code).await?;
     let url = format!("{}/c/{}", state.config.base_url, container.code);
-    let png = web::block(move || crate::qr::png(&url)).await??;
-    Ok(HttpResponse::Ok().content_type("image/png").body(png))
+    let image = web::block(move || draw(&url)).await??;
+    Ok(HttpResponse::Ok().content_type(content_type).body(image))
 }

@@ -13,6 +13,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime};
 
 use crate::config::Config;
+use crate::db::scans::Recorder;
 use crate::db::{write_tx, Db, DbConnection};
 use crate::domain::time::{too_far_ahead, truncate};
 use crate::error::AppError;
@@ -185,6 +186,23 @@ pub async fn write<T: Send + 'static>(
         write_tx(&mut conn, f)
     })
     .await?
+}
+
+/// Runs `f` in a write transaction with a [`Recorder`] for the signed-in user: the way every
+/// request that records events writes.
+pub async fn record<T: Send + 'static>(
+    state: &State,
+    user_id: &str,
+    now: NaiveDateTime,
+    f: impl FnOnce(&mut DbConnection, &mut Recorder) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    let prefix = state.config.code_prefix.clone();
+    let user_id = user_id.to_owned();
+    write(state, move |conn| {
+        let mut rec = Recorder::new(Some(user_id), &prefix, now);
+        f(conn, &mut rec)
+    })
+    .await
 }
 
 /// Reads an optional RFC 3339 time named `field`; none means now. Refuses a time too far

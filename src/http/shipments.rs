@@ -5,9 +5,8 @@ use serde::Deserialize;
 
 use super::auth::Authed;
 use super::views::ShipmentView;
-use super::{check_number, client_id, read, refused, time_or_now, write, State};
+use super::{check_number, client_id, read, record, refused, time_or_now, State};
 use crate::db::catalog::now;
-use crate::db::scans::Recorder;
 use crate::db::shipments::{self, NewShipment};
 use crate::error::AppError;
 
@@ -75,11 +74,8 @@ pub async fn create(
         vehicle: b.vehicle,
         detour_factor: state.config.detour_factor,
     };
-    let prefix = state.config.code_prefix.clone();
-    let user_id = authed.actor.user_id.clone();
-    let report = write(&state, move |conn| {
-        let mut rec = Recorder::new(Some(user_id), &prefix, now);
-        shipments::create(conn, &mut rec, &req)?.map_err(refused)
+    let report = record(&state, &authed.actor.user_id, now, move |conn, rec| {
+        shipments::create(conn, rec, &req)?.map_err(refused)
     })
     .await?;
     Ok(HttpResponse::Created().json(ShipmentView::new(report, &state.config.base_url)))
@@ -128,9 +124,8 @@ pub async fn receive(
     }
     let now = now();
     let at = time_or_now("at", b.at.as_deref(), now)?;
-    let prefix = state.config.code_prefix.clone();
     let actor = authed.actor.clone();
-    let report = write(&state, move |conn| {
+    let report = record(&state, &authed.actor.user_id, now, move |conn, rec| {
         let shipment = shipments::find(conn, &id)?
             .ok_or_else(|| AppError::not_found(format!("no shipment has the id {id}")))?;
         if !actor.may_act_at(&shipment.to_site_id) {
@@ -138,8 +133,7 @@ pub async fn receive(
                 "only the destination of a shipment receives it",
             ));
         }
-        let mut rec = Recorder::new(Some(actor.user_id.clone()), &prefix, now);
-        shipments::receive(conn, &mut rec, shipment, at, b.codes)?.map_err(refused)
+        shipments::receive(conn, rec, shipment, at, b.codes)?.map_err(refused)
     })
     .await?;
     Ok(HttpResponse::Ok().json(ShipmentView::new(report, &state.config.base_url)))

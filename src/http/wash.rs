@@ -6,9 +6,8 @@ use serde::Deserialize;
 use super::auth::Authed;
 use super::shipments::check_codes;
 use super::views::BatchView;
-use super::{check_number, client_id, read, refused, time_or_now, write, State};
+use super::{check_number, client_id, read, record, refused, time_or_now, State};
 use crate::db::catalog::now;
-use crate::db::scans::Recorder;
 use crate::db::wash::{self, BatchReport, Completion, NewBatch};
 use crate::domain::roles::Role;
 use crate::domain::state::REJECT_REWASH;
@@ -55,11 +54,8 @@ pub async fn open(
             .map(|t| check_number("temperature_c", t, -50.0))
             .transpose()?,
     };
-    let prefix = state.config.code_prefix.clone();
-    let user_id = authed.actor.user_id.clone();
-    let report = write(&state, move |conn| {
-        let mut rec = Recorder::new(Some(user_id), &prefix, now);
-        wash::open(conn, &mut rec, &req)?.map_err(refused)
+    let report = record(&state, &authed.actor.user_id, now, move |conn, rec| {
+        wash::open(conn, rec, &req)?.map_err(refused)
     })
     .await?;
     Ok(HttpResponse::Created().json(BatchView::new(report, &state.config.base_url)))
@@ -136,17 +132,15 @@ pub async fn complete(
             .map(|e| check_number("energy_kwh", e, 0.0))
             .transpose()?,
     };
-    let prefix = state.config.code_prefix.clone();
     let actor = authed.actor.clone();
     washer(&authed)?;
-    let report = write(&state, move |conn| {
+    let report = record(&state, &authed.actor.user_id, now, move |conn, rec| {
         let batch = wash::find(conn, &id)?
             .ok_or_else(|| AppError::not_found(format!("no wash batch has the id {id}")))?;
         if !actor.may_act_at(&batch.site_id) {
             return Err(AppError::forbidden("this wash batch runs at another site"));
         }
-        let mut rec = Recorder::new(Some(actor.user_id.clone()), &prefix, now);
-        wash::complete(conn, &mut rec, batch, &done)?.map_err(refused)
+        wash::complete(conn, rec, batch, &done)?.map_err(refused)
     })
     .await?;
     Ok(HttpResponse::Ok().json(BatchView::new(report, &state.config.base_url)))
