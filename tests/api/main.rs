@@ -8,4 +8,6 @@ mod containers;
 mod flows;
 mod helpers;
 mod migrations;
+mod replay;
 mod scans;
+mod wash;
