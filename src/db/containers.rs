@@ -26,6 +26,11 @@ const CHUNK: usize = 1_000;
 
 /// Commissions `count` new containers, clean at the site, with consecutive serials.
 pub fn commission(conn: &mut DbConnection, c: &Commission) -> anyhow::Result<Vec<Container>> {
+    // Serials are the maximum so far plus one: on PostgreSQL, where several instances may
+    // commission at once, take a transaction lock first (SQLite has one writer already).
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(82731001)").execute(pg)?;
+    }
     let last: Option<i64> = containers::table
         .select(diesel::dsl::max(containers::serial))
         .first(conn)?;
@@ -66,7 +71,6 @@ pub fn commission(conn: &mut DbConnection, c: &Commission) -> anyhow::Result<Vec
                 at: c.at,
                 recorded_at: c.now,
                 user_id: c.user_id.map(str::to_owned),
-                inferred: false,
                 shipment_id: None,
                 batch_id: None,
                 reason: None,
@@ -83,8 +87,8 @@ pub fn find_by_code(conn: &mut DbConnection, code: &ShortCode) -> QueryResult<Op
 
 /// One step of a container's timeline as shown: recorded, or inferred with a stable id.
 pub struct TimelineEntry {
-    pub id: String,
     pub event: Event,
+    pub inferred: bool,
 }
 
 /// The container's timeline, recorded events and the steps inferred between them, ordered
@@ -105,8 +109,8 @@ pub fn timeline_of(
             let trigger = &rows[step.trigger].0;
             if !step.ev.inferred {
                 return TimelineEntry {
-                    id: trigger.id.clone(),
                     event: trigger.clone(),
+                    inferred: false,
                 };
             }
             let name = format!("{}:{}", trigger.id, step.ev.action);
@@ -116,13 +120,15 @@ pub fn timeline_of(
                 action: step.ev.action.as_str().to_owned(),
                 site_id: step.ev.site_id,
                 to_site_id: None,
-                inferred: true,
                 shipment_id: step.ev.shipment_id,
                 batch_id: None,
                 reason: None,
                 ..trigger.clone()
             };
-            TimelineEntry { id, event }
+            TimelineEntry {
+                event,
+                inferred: true,
+            }
         })
         .collect())
 }

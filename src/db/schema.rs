@@ -119,7 +119,6 @@ diesel::table! {
         at -> Timestamp,
         recorded_at -> Timestamp,
         user_id -> Nullable<Text>,
-        inferred -> Bool,
         shipment_id -> Nullable<Text>,
         batch_id -> Nullable<Text>,
         reason -> Nullable<Text>,

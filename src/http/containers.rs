@@ -127,7 +127,7 @@ pub async fn events(
                 || e.event.site_id.as_str() == actor.site_id.as_deref().unwrap_or("")
                 || e.event.to_site_id.as_deref() == actor.site_id.as_deref()
         })
-        .map(|e| EventView::new(e.event, &container.code))
+        .map(|e| EventView::new(e.event, &container.code, e.inferred))
         .collect();
     Ok(HttpResponse::Ok().json(shown))
 }

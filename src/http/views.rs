@@ -136,7 +136,7 @@ pub struct EventView {
 }
 
 impl EventView {
-    pub fn new(e: Event, code: &str) -> EventView {
+    pub fn new(e: Event, code: &str, inferred: bool) -> EventView {
         EventView {
             id: e.id,
             code: code.to_owned(),
@@ -145,7 +145,7 @@ impl EventView {
             to_site_id: e.to_site_id,
             at: utc(e.at),
             recorded_at: utc(e.recorded_at),
-            inferred: e.inferred,
+            inferred,
             shipment_id: e.shipment_id,
             batch_id: e.batch_id,
             reason: e.reason,

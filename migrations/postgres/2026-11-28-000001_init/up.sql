@@ -98,7 +98,8 @@ CREATE TABLE containers (
 CREATE INDEX containers_site_type_state ON containers (site_id, type_id, state);
 CREATE INDEX containers_dest_site ON containers (dest_site_id);
 
--- Append-only: `seq` is the recording order that breaks ties between equal `at`.
+-- Append-only: `seq` is the recording order that breaks ties between equal `at`. Only what
+-- was reported is stored; inferred steps are derived again by every fold.
 CREATE TABLE events (
     seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -109,7 +110,6 @@ CREATE TABLE events (
     at TIMESTAMP NOT NULL,
     recorded_at TIMESTAMP NOT NULL,
     user_id TEXT REFERENCES users(id),
-    inferred BOOLEAN NOT NULL,
     shipment_id TEXT REFERENCES shipments(id),
     batch_id TEXT REFERENCES wash_batches(id),
     reason TEXT
