@@ -48,13 +48,45 @@ fn schema_of(backend: Backend) -> Schema {
     schema
 }
 
+#[derive(QueryableByName)]
+struct Setting {
+    #[diesel(sql_type = Text)]
+    value: String,
+}
+
 #[test]
-fn the_sqlite_tree_applies() {
+fn the_sqlite_tree_applies_on_a_file_in_wal_mode() {
     let schema = schema_of(Backend::Sqlite);
     assert!(
         schema.contains_key("events") && schema.contains_key("containers"),
         "{schema:?}"
     );
+    let (url, dir, _) = fresh_database(Backend::Sqlite);
+    let db = Db::connect(&url, 1).expect("connect");
+    let mut conn = db.read_conn().expect("conn");
+    let mut setting = |sql: &str| -> String {
+        let rows: Vec<Setting> = diesel::sql_query(sql).load(&mut *conn).expect("pragma");
+        rows.into_iter().next().map(|r| r.value).expect("one row")
+    };
+    assert_eq!(
+        setting("SELECT journal_mode AS value FROM pragma_journal_mode"),
+        "wal"
+    );
+    assert_eq!(
+        setting("SELECT CAST(synchronous AS TEXT) AS value FROM pragma_synchronous"),
+        "1",
+        "NORMAL"
+    );
+    assert_eq!(
+        setting("SELECT CAST(foreign_keys AS TEXT) AS value FROM pragma_foreign_keys"),
+        "1"
+    );
+    assert_eq!(
+        setting("SELECT CAST(timeout AS TEXT) AS value FROM pragma_busy_timeout"),
+        "5000"
+    );
+    drop(conn);
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
