@@ -33,6 +33,12 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations, then exit.
     Migrate,
+    /// Recompute the figures' counters from the event log and report any difference.
+    CheckFigures {
+        /// Replace the stored counters with the recomputed ones.
+        #[arg(long)]
+        repair: bool,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -92,6 +98,7 @@ pub fn run_admin(command: Command, config: &Config) -> anyhow::Result<String> {
     match command {
         Command::Serve => bail!("serve is not an administrative command"),
         Command::Migrate => Ok(String::new()),
+        Command::CheckFigures { repair } => check_figures(&mut conn, repair),
         Command::User {
             command:
                 UserCommand::Add {
@@ -188,4 +195,29 @@ fn read_password() -> anyhow::Result<String> {
         bail!("the password on standard input must have at least 8 characters");
     }
     Ok(password)
+}
+
+fn check_figures(conn: &mut crate::db::DbConnection, repair: bool) -> anyhow::Result<String> {
+    use crate::db::check;
+    let fresh = check::recompute(conn, |n| eprint!("\rrecomputing: {n} containers"))?;
+    eprintln!();
+    let diffs = check::differences(conn, &fresh)?;
+    let summary = format!(
+        "checked {} containers and {} events",
+        fresh.containers, fresh.events
+    );
+    if diffs.is_empty() {
+        return Ok(format!("{summary}: the stored figures agree with the log"));
+    }
+    for d in &diffs {
+        println!("{d}");
+    }
+    if repair {
+        write_tx(conn, |c| check::repair(c, &fresh))?;
+        return Ok(format!(
+            "{summary}: {} differences, repaired from the log",
+            diffs.len()
+        ));
+    }
+    bail!("{summary}: {} differences between the stored figures and the log (run with --repair to rebuild them)", diffs.len())
 }

@@ -6,8 +6,9 @@ use diesel::prelude::*;
 use super::models::{Container, Event, NewEvent};
 use super::scans::{find_by_serial, load_recorded};
 use super::schema::{containers, events};
-use super::DbConnection;
+use super::{figures, DbConnection};
 use crate::domain::code::{ShortCode, SERIAL_LIMIT};
+use crate::domain::figures::{micros_of_day, Counters, Key};
 use crate::domain::state::{Action, Condition, Place};
 use crate::domain::timeline::timeline;
 
@@ -56,6 +57,8 @@ pub fn commission(conn: &mut DbConnection, c: &Commission) -> anyhow::Result<Vec
             last_event_at: c.at,
             created_at: c.now,
             updated_at: c.now,
+            last_fill_at: None,
+            open_trips: String::new(),
         })
         .collect();
     for chunk in made.chunks(CHUNK) {
@@ -77,6 +80,18 @@ pub fn commission(conn: &mut DbConnection, c: &Commission) -> anyhow::Result<Vec
             })
             .collect();
         crate::each_backend!(&mut *conn, c => diesel::insert_into(events::table).values(&evs).execute(c))?;
+        let key = Key {
+            day: c.at.date(),
+            site_id: c.site_id.to_owned(),
+            type_id: c.type_id.to_owned(),
+        };
+        let n = chunk.len() as i64;
+        let counted = Counters {
+            commissioned: n,
+            commissioned_us: n * micros_of_day(c.at),
+            ..Counters::default()
+        };
+        figures::add(conn, &[(key, counted)].into_iter().collect())?;
     }
     Ok(made)
 }

@@ -3,8 +3,12 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod change;
+pub mod check;
 pub mod containers;
+pub mod figures;
 pub mod models;
+pub mod reports;
 pub mod scans;
 pub mod schema;
 pub mod shipments;

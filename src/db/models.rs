@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::schema::{
     api_tokens, container_types, containers, events, routes, shipments, sites, users, wash_batches,
 };
+use crate::domain::figures::Memory;
 use crate::domain::state::{Condition, ContainerState, Place, RetiredReason};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -115,6 +116,8 @@ pub struct Container {
     pub last_event_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub last_fill_at: Option<NaiveDateTime>,
+    pub open_trips: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -172,6 +175,26 @@ impl Container {
             },
             last_event_at: self.last_event_at,
         })
+    }
+
+    /// What the figures remember of this container's past.
+    pub fn memory(&self) -> anyhow::Result<Memory> {
+        let open_trips = Memory::parse_open_trips(&self.open_trips).ok_or_else(|| {
+            anyhow::anyhow!(
+                "container {} has unreadable open trips {:?}",
+                self.id,
+                self.open_trips
+            )
+        })?;
+        Ok(Memory {
+            last_fill_at: self.last_fill_at,
+            open_trips,
+        })
+    }
+
+    pub fn set_memory(&mut self, m: &Memory) {
+        self.last_fill_at = m.last_fill_at;
+        self.open_trips = m.open_trips_text();
     }
 
     pub fn set_state(&mut self, s: &ContainerState, now: NaiveDateTime) {

@@ -12,7 +12,6 @@ use super::DbConnection;
 use crate::domain::code::{parse_any, ShortCode};
 use crate::domain::state::{Action, Ev, SiteKind};
 use crate::domain::time::too_far_ahead;
-use crate::domain::timeline::{fold, insert, plan};
 
 /// One event a device or a person asks to record.
 #[derive(Debug, Clone)]
@@ -205,23 +204,8 @@ impl Recorder {
             reason: req.reason.clone(),
         };
         let current = container.domain_state()?;
-        let planned = if req.at >= container.last_event_at {
-            plan(&current, &ev).map(|steps| {
-                let after = steps.iter().fold(current.clone(), |s, step| {
-                    crate::domain::state::apply(&s, step)
-                });
-                (steps, after)
-            })
-        } else {
-            // A late scan: put it in its place in the timeline and fold again.
-            let mut recorded = load_timeline(conn, &container.id)?;
-            insert(&recorded, &ev).map(|steps| {
-                let pos = recorded.partition_point(|e| e.at <= ev.at);
-                recorded.insert(pos, ev.clone());
-                (steps, fold(&recorded).unwrap_or(current.clone()))
-            })
-        };
-        let (steps, after) = match planned {
+        let planned = super::change::prepare(conn, &container, &current, &ev)?;
+        let change = match planned {
             Ok(ok) => ok,
             Err(refusal) => {
                 let mut names = HashMap::new();
@@ -257,13 +241,9 @@ impl Recorder {
                 reason: req.reason.clone(),
             })
             .execute(conn)?;
-        let mut after = after;
-        after.last_event_at = after.last_event_at.max(container.last_event_at).max(req.at);
-        container.set_state(&after, self.now);
-        diesel::update(containers::table.find(&container.id))
-            .set(&container)
-            .execute(conn)?;
-        let inferred = steps
+        super::change::commit(conn, &mut container, &change, &ev, self.now)?;
+        let inferred = change
+            .steps
             .iter()
             .filter(|s| s.inferred)
             .map(|s| s.action)

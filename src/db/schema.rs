@@ -105,6 +105,8 @@ diesel::table! {
         last_event_at -> Timestamp,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        last_fill_at -> Nullable<Timestamp>,
+        open_trips -> Text,
     }
 }
 
@@ -125,6 +127,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    daily_figures (day, site_id, type_id) {
+        day -> Text,
+        site_id -> Text,
+        type_id -> Text,
+        fills -> BigInt,
+        first_fills -> BigInt,
+        cycles -> BigInt,
+        cycle_ms -> BigInt,
+        returns -> BigInt,
+        trips -> BigInt,
+        trips_returned -> BigInt,
+        retired -> BigInt,
+        broken -> BigInt,
+        lost -> BigInt,
+        washes -> BigInt,
+        commissioned -> BigInt,
+        commissioned_us -> BigInt,
+        retired_us -> BigInt,
+    }
+}
+
+diesel::table! {
+    shipment_loads (shipment_id, type_id) {
+        shipment_id -> Text,
+        type_id -> Text,
+        containers -> BigInt,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(events -> containers (container_id));
 diesel::joinable!(containers -> container_types (type_id));
@@ -139,4 +171,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     wash_batches,
     containers,
     events,
+    daily_figures,
+    shipment_loads,
 );

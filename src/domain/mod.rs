@@ -2,6 +2,8 @@
 
 pub mod code;
 pub mod distance;
+pub mod figures;
+pub mod report;
 pub mod roles;
 pub mod state;
 pub mod time;

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod catalog;
 pub mod containers;
+pub mod reports;
 pub mod scans;
 pub mod shipments;
 pub mod stock;
@@ -96,6 +97,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(wash::complete),
             )
             .route("/stock", web::get().to(stock::get))
+            .route("/reports/loop", web::get().to(reports::loop_figures))
+            .route("/reports/loop/monthly", web::get().to(reports::monthly))
             .default_service(web::to(not_found)),
     );
 }
@@ -125,6 +128,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/wash-batches/{id}"),
     ("POST", "/api/v1/wash-batches/{id}/complete"),
     ("GET", "/api/v1/stock"),
+    ("GET", "/api/v1/reports/loop"),
+    ("GET", "/api/v1/reports/loop/monthly"),
 ];
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {

@@ -9,5 +9,6 @@ mod flows;
 mod helpers;
 mod migrations;
 mod replay;
+mod reports;
 mod scans;
 mod wash;

@@ -1,0 +1,127 @@
+//! Recomputing the figures' counters from the event log, to check (or repair) the stored ones.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+
+use super::figures::{add, stored, stored_loads};
+use super::models::Event;
+use super::scans::to_ev;
+use super::schema::{containers, daily_figures, events, shipment_loads, sites};
+use super::DbConnection;
+use crate::domain::figures::{contributions, difference, Contributions};
+use crate::domain::state::Action;
+
+/// Containers read at once while recomputing.
+const PAGE: i64 = 2_000;
+
+/// The counters and loads as the log says they should be.
+pub struct Recomputed {
+    pub counters: Contributions,
+    pub loads: BTreeMap<(String, String), i64>,
+    pub containers: usize,
+    pub events: usize,
+}
+
+pub fn recompute(
+    conn: &mut DbConnection,
+    mut progress: impl FnMut(usize),
+) -> anyhow::Result<Recomputed> {
+    let mut counters = Contributions::new();
+    let mut loads: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let mut after = String::new();
+    let (mut n_containers, mut n_events) = (0, 0);
+    loop {
+        let page: Vec<(String, String)> = containers::table
+            .filter(containers::id.gt(&after))
+            .order(containers::id)
+            .limit(PAGE)
+            .select((containers::id, containers::type_id))
+            .load(conn)?;
+        let Some((last, _)) = page.last() else { break };
+        after = last.clone();
+        let ids: Vec<&String> = page.iter().map(|(id, _)| id).collect();
+        let rows: Vec<(Event, String)> = events::table
+            .inner_join(sites::table.on(sites::id.eq(events::site_id)))
+            .filter(events::container_id.eq_any(&ids))
+            .order((events::container_id, events::at, events::seq))
+            .select((Event::as_select(), sites::kind))
+            .load(conn)?;
+        n_events += rows.len();
+        let mut rows = rows.into_iter().peekable();
+        for (id, type_id) in &page {
+            let mut evs = Vec::new();
+            while let Some((e, kind)) = rows.next_if(|(e, _)| &e.container_id == id) {
+                if let (Some(Action::Ship), Some(s)) = (Action::parse(&e.action), &e.shipment_id) {
+                    *loads.entry((s.clone(), type_id.clone())).or_default() += 1;
+                }
+                evs.push(to_ev(&e, &kind)?);
+            }
+            for (key, c) in contributions(type_id, &evs).0 {
+                counters.entry(key).or_default().add(&c);
+            }
+        }
+        n_containers += page.len();
+        progress(n_containers);
+    }
+    counters.retain(|_, c| !c.is_zero());
+    Ok(Recomputed {
+        counters,
+        loads,
+        containers: n_containers,
+        events: n_events,
+    })
+}
+
+/// The differences between the stored counters and the log, one line each (none when they
+/// agree).
+pub fn differences(conn: &mut DbConnection, fresh: &Recomputed) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    let kept = stored(conn)?;
+    for (key, c) in difference(&kept, &fresh.counters) {
+        out.push(format!(
+            "{} site {} type {}: the log gives {:?} more than stored",
+            key.day, key.site_id, key.type_id, c
+        ));
+    }
+    let kept_loads: BTreeMap<(String, String), i64> = stored_loads(conn)?
+        .into_iter()
+        .map(|(s, t, n)| ((s, t), n))
+        .collect();
+    for (key, n) in &fresh.loads {
+        if kept_loads.get(key) != Some(n) {
+            out.push(format!(
+                "shipment {} type {}: {n} containers on board in the log, {:?} stored",
+                key.0,
+                key.1,
+                kept_loads.get(key)
+            ));
+        }
+    }
+    for (key, n) in &kept_loads {
+        if !fresh.loads.contains_key(key) {
+            out.push(format!(
+                "shipment {} type {}: {n} containers stored, none in the log",
+                key.0, key.1
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Replaces the stored counters and loads with the recomputed ones.
+pub fn repair(conn: &mut DbConnection, fresh: &Recomputed) -> anyhow::Result<()> {
+    diesel::delete(daily_figures::table).execute(conn)?;
+    diesel::delete(shipment_loads::table).execute(conn)?;
+    add(conn, &fresh.counters)?;
+    for ((shipment, type_id), n) in &fresh.loads {
+        diesel::insert_into(shipment_loads::table)
+            .values((
+                shipment_loads::shipment_id.eq(shipment),
+                shipment_loads::type_id.eq(type_id),
+                shipment_loads::containers.eq(n),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,230 @@
+//! What each step of a container's life adds to the loop's figures (DESIGN section 4).
+//!
+//! Figures are sums over events, so they are kept as counters per day, site and container
+//! type. A container's contributions are a function of its timeline; when the timeline
+//! changes (a new scan, or a late one that moves an inferred step), the difference of the
+//! contributions before and after is added to the counters. The same function recomputes
+//! everything from the log, which is how the counters are checked.
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, NaiveDateTime, Timelike};
+
+use super::state::{apply, Action, Condition, ContainerState, Ev, Place, RetiredReason, SiteKind};
+use super::timeline::{timeline, Step};
+
+/// Where a contribution is counted: the day (UTC) of the step, its site, the container type.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key {
+    pub day: NaiveDate,
+    pub site_id: String,
+    pub type_id: String,
+}
+
+macro_rules! counters {
+    ($($(#[$m:meta])* $field:ident),+ $(,)?) => {
+        /// Additive counters of one day, site and type.
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+        pub struct Counters { $($(#[$m])* pub $field: i64),+ }
+
+        impl Counters {
+            pub const FIELDS: &'static [&'static str] = &[$(stringify!($field)),+];
+
+            pub fn add(&mut self, other: &Counters) { $(self.$field += other.$field;)+ }
+            pub fn sub(&mut self, other: &Counters) { $(self.$field -= other.$field;)+ }
+            pub fn is_zero(&self) -> bool { true $(&& self.$field == 0)+ }
+            pub fn values(&self) -> Vec<i64> { vec![$(self.$field),+] }
+        }
+    };
+}
+
+counters!(
+    /// Fill events: uses.
+    fills,
+    /// Fills that were the container's first ever.
+    first_fills,
+    /// Fills that had an earlier fill of the same container.
+    cycles,
+    /// Sum of the time since that earlier fill, in milliseconds.
+    cycle_ms,
+    /// Return events, inferred ones included.
+    returns,
+    /// Receipts of a filled container at a shop (counted at the shop, on the receipt's day).
+    trips,
+    /// Of those trips, the ones followed by a return (counted on the trip's day and shop).
+    trips_returned,
+    /// Containers retired, for any reason, and of those broken and lost.
+    retired,
+    broken,
+    lost,
+    /// Containers out of a wash batch clean.
+    washes,
+    /// Containers commissioned.
+    commissioned,
+    /// Sums of the time of day (microseconds since 00:00 UTC) of commissionings and
+    /// retirements, from which the fleet's days within a period are exact.
+    commissioned_us,
+    retired_us,
+);
+
+/// The counters of many keys.
+pub type Contributions = BTreeMap<Key, Counters>;
+
+/// What the figures need to know of a container's past beyond its state, so that a step
+/// appended to its timeline can be counted without reading the timeline.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Memory {
+    pub last_fill_at: Option<NaiveDateTime>,
+    /// Trips (receipt time, shop) not yet followed by a return.
+    pub open_trips: Vec<(NaiveDateTime, String)>,
+}
+
+impl Memory {
+    /// The stored form of the open trips: `at|site` joined by `;`.
+    pub fn open_trips_text(&self) -> String {
+        self.open_trips
+            .iter()
+            .map(|(at, site)| format!("{}|{site}", at.format("%Y-%m-%dT%H:%M:%S%.6f")))
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+
+    pub fn parse_open_trips(text: &str) -> Option<Vec<(NaiveDateTime, String)>> {
+        if text.is_empty() {
+            return Some(vec![]);
+        }
+        text.split(';')
+            .map(|item| {
+                let (at, site) = item.split_once('|')?;
+                let at = NaiveDateTime::parse_from_str(at, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
+                Some((at, site.to_owned()))
+            })
+            .collect()
+    }
+}
+
+fn slot<'a>(
+    out: &'a mut Contributions,
+    type_id: &str,
+    t: NaiveDateTime,
+    site: &str,
+) -> &'a mut Counters {
+    out.entry(Key {
+        day: t.date(),
+        site_id: site.to_owned(),
+        type_id: type_id.to_owned(),
+    })
+    .or_default()
+}
+
+pub fn micros_of_day(t: NaiveDateTime) -> i64 {
+    i64::from(t.num_seconds_from_midnight()) * 1_000_000 + i64::from(t.nanosecond() / 1_000)
+}
+
+/// Adds what `step` contributes, for a container of type `type_id` going from `before` to
+/// `after`, and updates `memory`.
+pub fn contribute(
+    type_id: &str,
+    before: Option<&ContainerState>,
+    after: &ContainerState,
+    step: &Ev,
+    memory: &mut Memory,
+    out: &mut Contributions,
+) {
+    let Some(before) = before else {
+        let c = slot(out, type_id, step.at, &step.site_id);
+        c.commissioned += 1;
+        c.commissioned_us += micros_of_day(step.at);
+        return;
+    };
+    match step.action {
+        Action::Fill => {
+            let c = slot(out, type_id, step.at, &step.site_id);
+            c.fills += 1;
+            if before.uses == 0 {
+                c.first_fills += 1;
+            }
+            if let Some(last) = memory.last_fill_at {
+                c.cycles += 1;
+                c.cycle_ms += (step.at - last).num_milliseconds();
+            }
+            memory.last_fill_at = Some(step.at);
+        }
+        Action::Return => {
+            slot(out, type_id, step.at, &step.site_id).returns += 1;
+            for (trip_at, shop) in std::mem::take(&mut memory.open_trips) {
+                slot(out, type_id, trip_at, &shop).trips_returned += 1;
+            }
+        }
+        Action::Receive
+            if step.site_kind == SiteKind::Shop && before.condition == Condition::Filled =>
+        {
+            slot(out, type_id, step.at, &step.site_id).trips += 1;
+            memory.open_trips.push((step.at, step.site_id.clone()));
+        }
+        Action::Wash if before.state == Place::Washing && after.state == Place::AtSite => {
+            slot(out, type_id, step.at, &step.site_id).washes += 1;
+        }
+        _ => {}
+    }
+    if before.state != Place::Retired && after.state == Place::Retired {
+        let c = slot(out, type_id, step.at, &step.site_id);
+        c.retired += 1;
+        c.retired_us += micros_of_day(step.at);
+        match after.retired_reason {
+            Some(RetiredReason::Broken) => c.broken += 1,
+            Some(RetiredReason::Lost) => c.lost += 1,
+            _ => {}
+        }
+    }
+}
+
+/// Everything a container's recorded events contribute, and its memory at the end.
+pub fn contributions(type_id: &str, recorded: &[Ev]) -> (Contributions, Memory) {
+    let mut out = Contributions::new();
+    let mut memory = Memory::default();
+    if let Some((_, steps)) = timeline(recorded) {
+        add_steps(
+            type_id,
+            None,
+            steps.iter().map(|s: &Step| &s.ev),
+            &mut memory,
+            &mut out,
+        );
+    }
+    (out, memory)
+}
+
+/// Folds `steps` from `start` (none before the commissioning), counting each.
+pub fn add_steps<'a>(
+    type_id: &str,
+    start: Option<&ContainerState>,
+    steps: impl IntoIterator<Item = &'a Ev>,
+    memory: &mut Memory,
+    out: &mut Contributions,
+) -> Option<ContainerState> {
+    let mut state = start.cloned();
+    for step in steps {
+        let after = match &state {
+            Some(s) => apply(s, step),
+            None => super::state::commissioned(step),
+        };
+        contribute(type_id, state.as_ref(), &after, step, memory, out);
+        state = Some(after);
+    }
+    state
+}
+
+/// `after - before`, key by key, leaving out keys that do not change.
+pub fn difference(before: &Contributions, after: &Contributions) -> Contributions {
+    let mut diff = after.clone();
+    for (key, c) in before {
+        diff.entry(key.clone()).or_default().sub(c);
+    }
+    diff.retain(|_, c| !c.is_zero());
+    diff
+}
+
+#[cfg(test)]
+#[path = "figures_tests.rs"]
+mod tests;

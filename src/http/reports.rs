@@ -1,0 +1,241 @@
+//! `GET /reports/loop` and `/reports/loop/monthly`: the figures of DESIGN section 4.
+
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::auth::Authed;
+use super::{read, State};
+use crate::db::figures::Scope;
+use crate::db::reports::{loop_report, months, ReportData};
+use crate::error::AppError;
+
+/// The scalar fields of a report, in the order of its CSV columns.
+pub const FIELDS: &[&str] = &[
+    "uses",
+    "first_uses",
+    "reuses",
+    "fleet_avg",
+    "rotations_per_year",
+    "avg_cycle_days",
+    "returns",
+    "trips",
+    "trips_returned",
+    "return_rate",
+    "broken",
+    "lost",
+    "breakage_rate",
+    "loss_rate",
+    "shipments",
+    "vehicle_km",
+    "container_km",
+    "km_per_use",
+    "avoided_waste_kg",
+];
+const LEG_FIELDS: &[&str] = &[
+    "from_kind",
+    "to_kind",
+    "shipments",
+    "vehicle_km",
+    "container_km",
+];
+
+#[derive(Deserialize)]
+pub struct ReportQuery {
+    from: Option<String>,
+    to: Option<String>,
+    site_id: Option<String>,
+    type_id: Option<String>,
+    format: Option<String>,
+    part: Option<String>,
+}
+
+fn date(name: &str, value: Option<&str>) -> Result<NaiveDate, AppError> {
+    let text = value
+        .ok_or_else(|| AppError::bad_request("invalid_query", format!("give {name}=YYYY-MM-DD")))?;
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        AppError::bad_request(
+            "invalid_query",
+            format!("{name}={text:?} is not a date; give YYYY-MM-DD"),
+        )
+    })
+}
+
+struct Asked {
+    from: NaiveDate,
+    to: NaiveDate,
+    scope: Scope,
+    csv: bool,
+    legs: bool,
+}
+
+/// Reads the query; users bound to a site see its figures only.
+fn asked(authed: &Authed, q: ReportQuery) -> Result<Asked, AppError> {
+    let from = date("from", q.from.as_deref())?;
+    let to = date("to", q.to.as_deref())?;
+    if from >= to {
+        return Err(AppError::bad_request(
+            "invalid_query",
+            format!("from ({from}) must be before to ({to}); to is excluded"),
+        ));
+    }
+    let site_id = match (q.site_id, &authed.actor.site_id) {
+        (Some(site), _) => {
+            authed.at_site(&site)?;
+            Some(site)
+        }
+        (None, Some(own)) if !authed.actor.role.manages_loop() => Some(own.clone()),
+        (None, _) => None,
+    };
+    let csv = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(AppError::bad_request(
+                "invalid_query",
+                format!("format={other:?} is not known; give json or csv"),
+            ))
+        }
+    };
+    let legs = match q.part.as_deref() {
+        None => false,
+        Some("legs") => true,
+        Some(other) => {
+            return Err(AppError::bad_request(
+                "invalid_query",
+                format!("part={other:?} is not known; give legs"),
+            ))
+        }
+    };
+    Ok(Asked {
+        from,
+        to,
+        scope: Scope {
+            site_id,
+            type_id: q.type_id,
+        },
+        csv,
+        legs,
+    })
+}
+
+/// A report as JSON: the period, its filters and every figure.
+fn to_json(
+    r: &ReportData,
+    scope: &Scope,
+    month: Option<&str>,
+) -> Result<Map<String, Value>, AppError> {
+    let mut m = Map::new();
+    if let Some(month) = month {
+        m.insert("month".into(), json!(month));
+    }
+    m.insert("from".into(), json!(r.from.format("%Y-%m-%d").to_string()));
+    m.insert("to".into(), json!(r.to.format("%Y-%m-%d").to_string()));
+    m.insert("site_id".into(), json!(scope.site_id));
+    m.insert("type_id".into(), json!(scope.type_id));
+    let Value::Object(figures) = serde_json::to_value(&r.figures).map_err(anyhow::Error::from)?
+    else {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "figures are not an object"
+        )));
+    };
+    m.extend(figures);
+    Ok(m)
+}
+
+fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) if s.contains([',', '"', '\n']) => {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        }
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn csv(header: &[&str], rows: &[Map<String, Value>]) -> HttpResponse {
+    let mut out = header.join(",");
+    out.push('\n');
+    for row in rows {
+        let cells: Vec<String> = header
+            .iter()
+            .map(|h| cell(row.get(*h).unwrap_or(&Value::Null)))
+            .collect();
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .body(out)
+}
+
+fn answer(a: &Asked, reports: Vec<Map<String, Value>>, monthly: bool) -> HttpResponse {
+    let lead: &[&str] = if monthly {
+        &["month", "from", "to", "site_id", "type_id"]
+    } else {
+        &["from", "to", "site_id", "type_id"]
+    };
+    if a.csv && a.legs {
+        let mut rows = Vec::new();
+        for r in &reports {
+            for leg in r
+                .get("legs")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let mut row = Map::new();
+                for key in lead {
+                    row.insert((*key).into(), r.get(*key).cloned().unwrap_or(Value::Null));
+                }
+                if let Value::Object(l) = leg {
+                    row.extend(l.clone());
+                }
+                rows.push(row);
+            }
+        }
+        return csv(&[lead, LEG_FIELDS].concat(), &rows);
+    }
+    if a.csv {
+        return csv(&[lead, FIELDS].concat(), &reports);
+    }
+    if monthly {
+        HttpResponse::Ok().json(reports)
+    } else {
+        HttpResponse::Ok().json(reports.into_iter().next().unwrap_or_default())
+    }
+}
+
+pub async fn loop_figures(
+    state: State,
+    authed: Authed,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let a = asked(&authed, query.into_inner())?;
+    let (from, to, scope) = (a.from, a.to, a.scope.clone());
+    let report = read(&state, move |conn| Ok(loop_report(conn, from, to, &scope)?)).await?;
+    Ok(answer(&a, vec![to_json(&report, &a.scope, None)?], false))
+}
+
+pub async fn monthly(
+    state: State,
+    authed: Authed,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let a = asked(&authed, query.into_inner())?;
+    let (from, to, scope) = (a.from, a.to, a.scope.clone());
+    let reports = read(&state, move |conn| {
+        months(from, to)
+            .into_iter()
+            .map(|(month, start, end)| Ok((month, loop_report(conn, start, end, &scope)?)))
+            .collect::<Result<Vec<_>, AppError>>()
+    })
+    .await?;
+    let rows = reports
+        .iter()
+        .map(|(month, r)| to_json(r, &a.scope, Some(month)))
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(answer(&a, rows, true))
+}
