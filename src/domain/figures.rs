@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime, Timelike};
 
-use super::state::{apply, Action, Condition, ContainerState, Ev, Place, RetiredReason, SiteKind};
+use super::state::{
+    apply, Action, Condition, ContainerState, Ev, Place, Refusal, RetiredReason, SiteKind,
+};
 use super::timeline::{timeline, Step};
 
 /// Where a contribution is counted: the day (UTC) of the step, its site, the container type.
@@ -213,6 +215,61 @@ pub fn add_steps<'a>(
         state = Some(after);
     }
     state
+}
+
+/// What recording one event changes, as [`record`] works it out.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// The steps the event makes: inferred ones, then itself.
+    pub steps: Vec<Ev>,
+    pub after: ContainerState,
+    pub memory: Memory,
+    pub delta: Contributions,
+}
+
+/// Works out what recording `ev` changes for a container of type `type_id` whose state and
+/// memory are `current` and `memory`. An event after everything known is counted from those
+/// alone; a late one needs the container's recorded events (`recorded`, read by the caller
+/// only then), among which it is put in its place before everything is counted again.
+pub fn record<E>(
+    type_id: &str,
+    current: &ContainerState,
+    memory: &Memory,
+    ev: &Ev,
+    recorded: impl FnOnce() -> Result<Vec<Ev>, E>,
+) -> Result<Result<Change, Refusal>, E> {
+    if ev.at >= current.last_event_at {
+        let steps = match super::timeline::plan(current, ev) {
+            Ok(steps) => steps,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
+        let mut memory = memory.clone();
+        let mut delta = Contributions::new();
+        let after = add_steps(type_id, Some(current), &steps, &mut memory, &mut delta)
+            .unwrap_or_else(|| current.clone());
+        return Ok(Ok(Change {
+            steps,
+            after,
+            memory,
+            delta,
+        }));
+    }
+    let mut events = recorded()?;
+    let steps = match super::timeline::insert(&events, ev) {
+        Ok(steps) => steps,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let (before, _) = contributions(type_id, &events);
+    let pos = events.partition_point(|e| e.at <= ev.at);
+    events.insert(pos, ev.clone());
+    let (now_counted, memory) = contributions(type_id, &events);
+    let after = super::timeline::fold(&events).unwrap_or_else(|| current.clone());
+    Ok(Ok(Change {
+        steps,
+        after,
+        memory,
+        delta: difference(&before, &now_counted),
+    }))
 }
 
 /// `after - before`, key by key, leaving out keys that do not change.

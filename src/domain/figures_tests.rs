@@ -215,3 +215,63 @@ fn open_trips_survive_their_stored_form() {
     assert_eq!(Memory::parse_open_trips(""), Some(vec![]));
     assert_eq!(Memory::parse_open_trips("garbage"), None);
 }
+
+mod props {
+    use super::super::*;
+    use crate::domain::timeline::fold;
+    use crate::domain::timeline::tests::valid_life;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)
+        ))]
+
+        /// Counters kept event by event, in any arrival order (late events included), equal
+        /// the contributions recomputed from the final log.
+        #[test]
+        fn kept_counters_equal_recomputation(choices in prop::collection::vec(any::<u8>(), 1..40), seed in any::<u64>()) {
+            let life = valid_life(&choices);
+            let mut arrival = life[1..].to_vec();
+            let mut x = seed;
+            for i in (1..arrival.len()).rev() {
+                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                arrival.swap(i, (x >> 33) as usize % (i + 1));
+            }
+            let mut log = vec![life[0].clone()];
+            let (mut kept, mut memory) = contributions("jar", &log);
+            let mut state = fold(&log).expect("commissioned");
+            let mut waiting = arrival;
+            loop {
+                let before = waiting.len();
+                let mut still = Vec::new();
+                for ev in waiting {
+                    let snapshot = log.clone();
+                    let change = record("jar", &state, &memory, &ev, || Ok::<_, ()>(snapshot)).expect("no load error");
+                    match change {
+                        Ok(c) => {
+                            for (k, v) in &c.delta {
+                                kept.entry(k.clone()).or_default().add(v);
+                            }
+                            let mut after = c.after;
+                            after.last_event_at = after.last_event_at.max(state.last_event_at);
+                            state = after;
+                            memory = c.memory;
+                            let pos = log.partition_point(|e| e.at <= ev.at);
+                            log.insert(pos, ev);
+                        }
+                        Err(_) => still.push(ev),
+                    }
+                }
+                waiting = still;
+                if waiting.is_empty() || waiting.len() == before {
+                    break;
+                }
+            }
+            prop_assert!(waiting.is_empty());
+            kept.retain(|_, c| !c.is_zero());
+            prop_assert_eq!(kept, contributions("jar", &log).0);
+            prop_assert_eq!(memory, contributions("jar", &log).1);
+        }
+    }
+}

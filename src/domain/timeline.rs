@@ -111,4 +111,4 @@ pub fn insert(recorded: &[Ev], ev: &Ev) -> Result<Vec<Ev>, Refusal> {
 
 #[cfg(test)]
 #[path = "timeline_tests.rs"]
-mod tests;
+pub(crate) mod tests;

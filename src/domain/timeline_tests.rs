@@ -258,7 +258,7 @@ fn rejects_retire_broken_or_go_back_to_dirty() {
 }
 
 /// A random but valid life of one container, in time order, as the devices scan it.
-fn valid_life(choices: &[u8]) -> Vec<Ev> {
+pub(crate) fn valid_life(choices: &[u8]) -> Vec<Ev> {
     let mut minute = 0;
     let mut next = |step: u8| {
         minute += 1 + i64::from(step % 50);
