@@ -236,6 +236,28 @@ pub fn totals_by_type(
         .collect())
 }
 
+/// Fills per (site, type) over the days in [from, to).
+pub fn fills_by_site_and_type(
+    conn: &mut DbConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<HashMap<(String, String), i64>> {
+    let rows = summed(
+        conn,
+        Some("site_id || '|' || type_id"),
+        Some(from),
+        to,
+        &Scope::default(),
+    )?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let (site, t) = r.group_key.split_once('|')?;
+            Some(((site.to_owned(), t.to_owned()), r.fills))
+        })
+        .collect())
+}
+
 /// The fleet's commissionings and retirements: those before `from`, and per day of the
 /// period. Loop-wide: only the type filter applies.
 pub fn fleet(
@@ -280,6 +302,18 @@ struct ShipmentRow {
     containers: i64,
     #[diesel(sql_type = Nullable<Text>)]
     vehicle: Option<String>,
+    #[diesel(sql_type = Text)]
+    from_site_id: String,
+    #[diesel(sql_type = Text)]
+    to_site_id: String,
+}
+
+/// A shipment of a report, with what the flows and the transport emissions need.
+pub struct ShipmentFact {
+    pub line: ShipmentLine,
+    pub vehicle: Option<String>,
+    pub from_site_id: String,
+    pub to_site_id: String,
 }
 
 /// Shipments departed in [from, to): leaving or reaching the scope's site; with a type,
@@ -289,7 +323,7 @@ pub fn shipments(
     from: NaiveDateTime,
     to: NaiveDateTime,
     scope: &Scope,
-) -> QueryResult<Vec<(ShipmentLine, Option<String>)>> {
+) -> QueryResult<Vec<ShipmentFact>> {
     let mut f = Filtered::new();
     let type_join = match &scope.type_id {
         Some(t) => format!(" AND l.type_id = {}", f.bind(conn, t)),
@@ -311,25 +345,26 @@ pub fn shipments(
     };
     f.sql = format!(
         "SELECT s.distance_km AS distance_km, fs.kind AS from_kind, ts.kind AS to_kind, s.vehicle AS vehicle, \
+         s.from_site_id AS from_site_id, s.to_site_id AS to_site_id, \
          CAST(COALESCE(SUM(l.containers), 0) AS BIGINT) AS containers \
          FROM shipments s JOIN sites fs ON fs.id = s.from_site_id JOIN sites ts ON ts.id = s.to_site_id \
          LEFT JOIN shipment_loads l ON l.shipment_id = s.id{type_join} \
-         WHERE {} GROUP BY s.id, s.distance_km, fs.kind, ts.kind, s.vehicle{having}",
+         WHERE {} GROUP BY s.id, s.distance_km, fs.kind, ts.kind, s.vehicle, s.from_site_id, s.to_site_id{having}",
         conds.join(" AND ")
     );
     let rows: Vec<ShipmentRow> = f.load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|r| {
-            (
-                ShipmentLine {
-                    from_kind: r.from_kind,
-                    to_kind: r.to_kind,
-                    distance_km: r.distance_km,
-                    containers: r.containers,
-                },
-                r.vehicle,
-            )
+        .map(|r| ShipmentFact {
+            line: ShipmentLine {
+                from_kind: r.from_kind,
+                to_kind: r.to_kind,
+                distance_km: r.distance_km,
+                containers: r.containers,
+            },
+            vehicle: r.vehicle,
+            from_site_id: r.from_site_id,
+            to_site_id: r.to_site_id,
         })
         .collect())
 }

@@ -41,10 +41,10 @@ pub fn loop_report(
     let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
     let lines = shipments(conn, midnight(from), midnight(to), scope)?;
     let mut vehicle_km_by_vehicle = BTreeMap::new();
-    for (line, vehicle) in &lines {
+    for fact in &lines {
         *vehicle_km_by_vehicle
-            .entry(vehicle.clone().unwrap_or_else(|| "other".to_owned()))
-            .or_insert(0.0) += line.distance_km;
+            .entry(fact.vehicle.clone().unwrap_or_else(|| "other".to_owned()))
+            .or_insert(0.0) += fact.line.distance_km;
     }
     let inputs = Inputs {
         from,
@@ -52,7 +52,7 @@ pub fn loop_report(
         totals,
         alive_at_start,
         fleet_days,
-        shipments: lines.into_iter().map(|(l, _)| l).collect(),
+        shipments: lines.into_iter().map(|f| f.line).collect(),
         avoided_waste_g,
     };
     Ok(ReportData {
@@ -62,6 +62,47 @@ pub fn loop_report(
         by_type,
         vehicle_km_by_vehicle,
     })
+}
+
+/// The origin-destination matrix of the shipments departed in [from, to), for pairs that
+/// touch the scope's site (all pairs without one).
+pub fn flows(
+    conn: &mut DbConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+    scope: &Scope,
+) -> anyhow::Result<Vec<Flow>> {
+    let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let facts = shipments(conn, midnight(from), midnight(to), scope)?;
+    let mut pairs: BTreeMap<(String, String), Flow> = BTreeMap::new();
+    for f in facts {
+        let flow = pairs
+            .entry((f.from_site_id.clone(), f.to_site_id.clone()))
+            .or_insert_with(|| Flow {
+                from_site_id: f.from_site_id.clone(),
+                to_site_id: f.to_site_id.clone(),
+                shipments: 0,
+                containers: 0,
+                vehicle_km: 0.0,
+                container_km: 0.0,
+            });
+        flow.shipments += 1;
+        flow.containers += f.line.containers;
+        flow.vehicle_km += f.line.distance_km;
+        flow.container_km += f.line.distance_km * f.line.containers as f64;
+    }
+    Ok(pairs.into_values().collect())
+}
+
+/// One pair of sites in the flows between sites.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Flow {
+    pub from_site_id: String,
+    pub to_site_id: String,
+    pub shipments: i64,
+    pub containers: i64,
+    pub vehicle_km: f64,
+    pub container_km: f64,
 }
 
 /// The calendar months that overlap [from, to), each clipped to it.

@@ -2,10 +2,12 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{Days, NaiveDate};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::schema::containers;
+use super::figures::fills_by_site_and_type;
+use super::schema::{containers, sites};
 use super::DbConnection;
 use crate::domain::state::{Condition, Place};
 
@@ -21,6 +23,11 @@ pub struct StockRow {
     pub inbound: i64,
     /// Containers sold by this site and not yet returned.
     pub with_consumer: i64,
+    /// For producers: how many days the clean containers, here and inbound, last at the
+    /// average daily fills of the 28 days before today (null without fills, and elsewhere).
+    pub days_of_cover: Option<f64>,
+    #[serde(skip)]
+    pub inbound_clean: i64,
 }
 
 /// One row per site and type that holds or awaits any container, ordered by site then type.
@@ -28,6 +35,7 @@ pub fn stock(
     conn: &mut DbConnection,
     site_id: Option<&str>,
     type_id: Option<&str>,
+    today: NaiveDate,
 ) -> QueryResult<Vec<StockRow>> {
     let mut held = containers::table
         .filter(containers::state.ne(Place::Retired.as_str()))
@@ -49,10 +57,15 @@ pub fn stock(
     let mut inbound = containers::table
         .filter(containers::state.eq(Place::InTransit.as_str()))
         .filter(containers::dest_site_id.is_not_null())
-        .group_by((containers::dest_site_id, containers::type_id))
+        .group_by((
+            containers::dest_site_id,
+            containers::type_id,
+            containers::condition,
+        ))
         .select((
             containers::dest_site_id,
             containers::type_id,
+            containers::condition,
             diesel::dsl::count_star(),
         ))
         .into_boxed();
@@ -65,7 +78,7 @@ pub fn stock(
         inbound = inbound.filter(containers::type_id.eq(t));
     }
     let held: Vec<(String, String, String, String, i64)> = held.load(conn)?;
-    let inbound: Vec<(Option<String>, String, i64)> = inbound.load(conn)?;
+    let inbound: Vec<(Option<String>, String, String, i64)> = inbound.load(conn)?;
     let mut out: BTreeMap<(String, String), StockRow> = BTreeMap::new();
     for (site, t, state, condition, n) in held {
         let r = row(&mut out, site, t);
@@ -78,12 +91,17 @@ pub fn stock(
             _ => {}
         }
     }
-    for (site, t, n) in inbound {
+    for (site, t, condition, n) in inbound {
         let Some(site) = site else { continue };
         let r = row(&mut out, site, t);
         r.inbound += n;
+        if condition == Condition::Clean.as_str() {
+            r.inbound_clean += n;
+        }
     }
-    Ok(out.into_values().collect())
+    let mut rows: Vec<StockRow> = out.into_values().collect();
+    add_cover(conn, &mut rows, today)?;
+    Ok(rows)
 }
 
 fn row(rows: &mut BTreeMap<(String, String), StockRow>, site: String, t: String) -> &mut StockRow {
@@ -93,4 +111,31 @@ fn row(rows: &mut BTreeMap<(String, String), StockRow>, site: String, t: String)
             type_id: t,
             ..StockRow::default()
         })
+}
+
+/// Days over which a producer's fill rate is averaged.
+pub const COVER_WINDOW_DAYS: u64 = 28;
+
+/// Sets `days_of_cover` on the rows of producers (and companies, which fill too).
+fn add_cover(conn: &mut DbConnection, rows: &mut [StockRow], today: NaiveDate) -> QueryResult<()> {
+    let fillers: Vec<String> = sites::table
+        .filter(sites::kind.eq_any(["producer", "company"]))
+        .select(sites::id)
+        .load(conn)?;
+    if !rows.iter().any(|r| fillers.contains(&r.site_id)) {
+        return Ok(());
+    }
+    let start = today
+        .checked_sub_days(Days::new(COVER_WINDOW_DAYS))
+        .unwrap_or(today);
+    let fills = fills_by_site_and_type(conn, start, today)?;
+    for r in rows.iter_mut().filter(|r| fillers.contains(&r.site_id)) {
+        let per_day = fills
+            .get(&(r.site_id.clone(), r.type_id.clone()))
+            .copied()
+            .unwrap_or(0) as f64
+            / COVER_WINDOW_DAYS as f64;
+        r.days_of_cover = (per_day > 0.0).then(|| (r.clean + r.inbound_clean) as f64 / per_day);
+    }
+    Ok(())
 }

@@ -99,6 +99,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/stock", web::get().to(stock::get))
             .route("/reports/loop", web::get().to(reports::loop_figures))
             .route("/reports/loop/monthly", web::get().to(reports::monthly))
+            .route("/reports/flows", web::get().to(reports::flows))
             .default_service(web::to(not_found)),
     );
 }
@@ -130,6 +131,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/stock"),
     ("GET", "/api/v1/reports/loop"),
     ("GET", "/api/v1/reports/loop/monthly"),
+    ("GET", "/api/v1/reports/flows"),
 ];
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {

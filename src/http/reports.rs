@@ -239,3 +239,49 @@ pub async fn monthly(
         .collect::<Result<Vec<_>, AppError>>()?;
     Ok(answer(&a, rows, true))
 }
+
+const FLOW_FIELDS: &[&str] = &[
+    "from_site_id",
+    "from_name",
+    "to_site_id",
+    "to_name",
+    "shipments",
+    "containers",
+    "vehicle_km",
+    "container_km",
+];
+
+/// `GET /reports/flows`: shipments, containers, vehicle-km and container-km for each pair of
+/// sites (the origin-destination matrix).
+pub async fn flows(
+    state: State,
+    authed: Authed,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let a = asked(&authed, query.into_inner())?;
+    let (from, to, scope) = (a.from, a.to, a.scope.clone());
+    let (flows, sites) = read(&state, move |conn| {
+        Ok((
+            crate::db::reports::flows(conn, from, to, &scope)?,
+            crate::db::catalog::list_sites(conn)?,
+        ))
+    })
+    .await?;
+    let name = |id: &str| sites.iter().find(|s| s.id == id).map(|s| s.name.clone());
+    let rows: Vec<Map<String, Value>> = flows
+        .into_iter()
+        .map(|f| {
+            let mut m = Map::new();
+            m.insert("from_name".into(), json!(name(&f.from_site_id)));
+            m.insert("to_name".into(), json!(name(&f.to_site_id)));
+            if let Ok(Value::Object(fields)) = serde_json::to_value(&f) {
+                m.extend(fields);
+            }
+            m
+        })
+        .collect();
+    if a.csv {
+        return Ok(csv(FLOW_FIELDS, &rows));
+    }
+    Ok(HttpResponse::Ok().json(rows))
+}

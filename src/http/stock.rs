@@ -30,7 +30,12 @@ pub async fn get(
         _ => None,
     };
     let rows = read(&state, move |conn| {
-        Ok(stock(conn, site.as_deref(), q.type_id.as_deref())?)
+        Ok(stock(
+            conn,
+            site.as_deref(),
+            q.type_id.as_deref(),
+            chrono::Utc::now().date_naive(),
+        )?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(rows))

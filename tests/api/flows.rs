@@ -66,7 +66,7 @@ async fn a_jar_goes_round_the_loop(backend: Backend) {
         .body;
     assert_eq!(
         stock,
-        json!([{"site_id": l.producer, "type_id": l.jar, "clean": 0, "filled": 0, "dirty": 0, "washing": 0, "inbound": 4, "with_consumer": 0}])
+        json!([{"site_id": l.producer, "type_id": l.jar, "clean": 0, "filled": 0, "dirty": 0, "washing": 0, "inbound": 4, "with_consumer": 0, "days_of_cover": null}])
     );
     let rec = app
         .post(

@@ -432,3 +432,102 @@ async fn figures_match_the_hand_computed_values(backend: Backend) {
         Vec::<String>::new()
     );
 }
+
+on_both_backends!(
+    producers_see_how_many_days_their_clean_containers_last,
+    flows_between_sites
+);
+
+async fn producers_see_how_many_days_their_clean_containers_last(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let l = small_loop(&app).await;
+    let now = chrono::Utc::now();
+    let ago = |days: i64| {
+        (now - chrono::Duration::days(days))
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    };
+    let jars = app.commission(&l.jar, &l.producer, 20, &ago(5)).await;
+    let stock = app
+        .get(&format!("/api/v1/stock?site_id={}", l.producer))
+        .await
+        .body;
+    assert_eq!(stock[0]["days_of_cover"], Value::Null, "no fill yet");
+    for jar in &jars[..14] {
+        scan(&app, jar, "fill", &l.producer, &ago(2)).await;
+    }
+    let coming = app.commission(&l.jar, &l.washer, 2, &ago(5)).await;
+    ship(
+        &app,
+        &l.washer,
+        &l.producer,
+        &[&coming[0], &coming[1]],
+        &ago(1),
+        10.0,
+        "van",
+    )
+    .await;
+    // 6 clean here and 2 clean on their way, at 14 fills in 28 days (0.5 a day): 16 days.
+    let stock = app
+        .get(&format!("/api/v1/stock?site_id={}", l.producer))
+        .await
+        .body;
+    assert_eq!(
+        (
+            stock[0]["clean"].as_i64(),
+            stock[0]["inbound"].as_i64(),
+            stock[0]["filled"].as_i64()
+        ),
+        (Some(6), Some(2), Some(14))
+    );
+    close(&stock[0]["days_of_cover"], 16.0, "days_of_cover");
+    let washer = app
+        .get(&format!("/api/v1/stock?site_id={}", l.washer))
+        .await
+        .body;
+    assert_eq!(washer, json!([]), "the washer's two jars are on their way");
+}
+
+async fn flows_between_sites(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let s = script(&app).await;
+    let r = app
+        .get("/api/v1/reports/flows?from=2026-01-01&to=2026-03-01")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let pairs: Vec<(String, String, i64, i64, f64, f64)> = r
+        .body
+        .as_array()
+        .expect("flows")
+        .iter()
+        .map(|f| {
+            (
+                f["from_name"].as_str().unwrap_or("").to_owned(),
+                f["to_name"].as_str().unwrap_or("").to_owned(),
+                f["shipments"].as_i64().unwrap_or(-1),
+                f["containers"].as_i64().unwrap_or(-1),
+                f["vehicle_km"].as_f64().unwrap_or(-1.0),
+                f["container_km"].as_f64().unwrap_or(-1.0),
+            )
+        })
+        .collect();
+    let pair = |a: &str, b: &str, n, c, v, k| (a.to_owned(), b.to_owned(), n, c, v, k);
+    assert_eq!(
+        pairs,
+        vec![
+            pair("Laiterie Noyal", "Biocoop Rennes", 2, 4, 24.0, 48.0),
+            pair("Biocoop Cesson", "Laverie Uzaje", 1, 1, 8.0, 8.0),
+            pair("Laverie Uzaje", "Laiterie Noyal", 2, 5, 20.0, 50.0),
+        ]
+    );
+    let till = app.user("shop", Some(&s.l.shop2), "till@cesson.test");
+    let own = app
+        .get_as(&till, "/api/v1/reports/flows?from=2026-01-01&to=2026-03-01")
+        .await
+        .body;
+    assert_eq!(
+        own.as_array().map(Vec::len),
+        Some(1),
+        "a shop sees the flows it is part of"
+    );
+}
