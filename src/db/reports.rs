@@ -1,16 +1,18 @@
 //! The loop report: counters summed over the period, the fleet, and the shipments.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
 
 use super::figures::{fleet, shipments, totals_by_type, types_by_id, Scope};
 use super::DbConnection;
+use crate::domain::co2e::{balance, latest, Balance, TypeInfo};
 use crate::domain::figures::Counters;
 use crate::domain::report::{compute, Figures, Inputs};
 
-/// A report's figures with what the greenhouse-gas balance needs besides.
+/// A report's figures and its greenhouse-gas balance.
 pub struct ReportData {
+    pub balance: Balance,
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub figures: Figures,
@@ -55,7 +57,23 @@ pub fn loop_report(
         shipments: lines.into_iter().map(|f| f.line).collect(),
         avoided_waste_g,
     };
+    let infos: HashMap<String, TypeInfo> = types
+        .values()
+        .map(|t| {
+            let info = TypeInfo {
+                id: t.id.clone(),
+                name: t.name.clone(),
+                material: t.material.clone(),
+                tare_mass_g: t.tare_mass_g,
+                single_use_mass_g: t.single_use_mass_g,
+            };
+            (t.id.clone(), info)
+        })
+        .collect();
+    let factors = latest(&crate::db::factors::all(conn)?);
+    let balance = balance(&by_type, &infos, &vehicle_km_by_vehicle, &factors);
     Ok(ReportData {
+        balance,
         from,
         to,
         figures: compute(&inputs),

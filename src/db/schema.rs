@@ -157,6 +157,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    emission_factors (id) {
+        id -> Text,
+        kind -> Text,
+        subject -> Text,
+        per -> Text,
+        value -> Double,
+        unit -> Text,
+        source -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(events -> containers (container_id));
 diesel::joinable!(containers -> container_types (type_id));
@@ -173,4 +187,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     daily_figures,
     shipment_loads,
+    emission_factors,
 );

@@ -1,5 +1,6 @@
 //! Pure rules: no HTTP, no database. Unit- and property-tested on their own.
 
+pub mod co2e;
 pub mod code;
 pub mod distance;
 pub mod figures;

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod catalog;
 pub mod containers;
+pub mod factors;
 pub mod reports;
 pub mod scans;
 pub mod shipments;
@@ -100,6 +101,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/reports/loop", web::get().to(reports::loop_figures))
             .route("/reports/loop/monthly", web::get().to(reports::monthly))
             .route("/reports/flows", web::get().to(reports::flows))
+            .route("/emission-factors", web::get().to(factors::list))
+            .route("/emission-factors", web::post().to(factors::create))
             .default_service(web::to(not_found)),
     );
 }
@@ -132,6 +135,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/reports/loop"),
     ("GET", "/api/v1/reports/loop/monthly"),
     ("GET", "/api/v1/reports/flows"),
+    ("GET", "/api/v1/emission-factors"),
+    ("POST", "/api/v1/emission-factors"),
 ];
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {

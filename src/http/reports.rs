@@ -32,6 +32,7 @@ pub const FIELDS: &[&str] = &[
     "container_km",
     "km_per_use",
     "avoided_waste_kg",
+    "avoided_co2e_kg",
 ];
 const LEG_FIELDS: &[&str] = &[
     "from_kind",
@@ -141,6 +142,9 @@ fn to_json(
         )));
     };
     m.extend(figures);
+    m.insert("avoided_co2e_kg".into(), json!(r.balance.avoided_co2e_kg));
+    m.insert("factors".into(), json!(r.balance.factors));
+    m.insert("co2e_missing".into(), json!(r.balance.co2e_missing));
     Ok(m)
 }
 

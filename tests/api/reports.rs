@@ -531,3 +531,105 @@ async fn flows_between_sites(backend: Backend) {
         "a shop sees the flows it is part of"
     );
 }
+
+on_both_backends!(co2e_uses_the_latest_factor_versions);
+
+async fn co2e_uses_the_latest_factor_versions(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let s = script(&app).await;
+    // January with the seeded factors: glass 0.83 kg CO2e/kg for the single-use packaging
+    // replaced and for the reusable containers made, a van 0.2853 kg CO2e/km.
+    let single_use = (2.0 * 0.025 + 0.040) * 0.83;
+    let made = (3.0 * 0.210 + 0.400) * 0.83;
+    let jan = report(&app, "from=2026-01-01&to=2026-02-01").await;
+    close(
+        &jan["avoided_co2e_kg"],
+        single_use - 22.0 * 0.2853 - made,
+        "January CO2e",
+    );
+    let used: Vec<&str> = jan["factors"]
+        .as_array()
+        .expect("factors")
+        .iter()
+        .map(|f| f["id"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(used, vec!["seed-01", "seed-07", "seed-08"]);
+    assert_eq!(jan["co2e_missing"], json!([]));
+    // February: one use, one wash, a truck (8 km) and vans (10 + 12 km).
+    let feb = report(&app, "from=2026-02-01&to=2026-03-01").await;
+    close(
+        &feb["avoided_co2e_kg"],
+        0.025 * 0.83 - 0.0072 - 8.0 * 0.7925 - 22.0 * 0.2853,
+        "February CO2e",
+    );
+
+    // A coordinator adds a version; old ones stay, reports use the new one.
+    let producer = app.user("producer", Some(&s.l.producer), "p@noyal.test");
+    let body = json!({"kind": "transport", "subject": "van", "value": 0.25, "source": "Our vans' 2025 fuel bills: 7.9 l/100 km"});
+    assert_eq!(
+        app.post_as(&producer, "/api/v1/emission-factors", body.clone())
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app.post("/api/v1/emission-factors", body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(
+        (r.body["version"].as_i64(), r.body["per"].as_str()),
+        (Some(2), Some("vehicle_km"))
+    );
+    let new_id = r.body["id"].as_str().expect("id").to_owned();
+    let jan = report(&app, "from=2026-01-01&to=2026-02-01").await;
+    close(
+        &jan["avoided_co2e_kg"],
+        single_use - 22.0 * 0.25 - made,
+        "January CO2e with the new version",
+    );
+    assert!(jan["factors"]
+        .as_array()
+        .expect("factors")
+        .iter()
+        .any(|f| f["id"] == new_id.as_str() && f["version"] == 2));
+    let all = app.get("/api/v1/emission-factors").await.body;
+    let vans: Vec<(i64, bool)> = all
+        .as_array()
+        .expect("factors")
+        .iter()
+        .filter(|f| f["subject"] == "van")
+        .map(|f| {
+            (
+                f["version"].as_i64().unwrap_or(0),
+                f["current"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect();
+    assert_eq!(vans, vec![(1, false), (2, true)]);
+    let bad = app
+        .post(
+            "/api/v1/emission-factors",
+            json!({"kind": "transport", "subject": "rocket", "value": 1.0, "source": "x"}),
+        )
+        .await;
+    assert_eq!(
+        (bad.status, bad.error()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")
+    );
+
+    // Without a factor for a material, the figure is null and the report says what is missing.
+    let pp = app.post("/api/v1/container-types", json!({"name": "Big-bag 1 m3", "material": "polypropylene", "tare_mass_g": 2500.0, "single_use_mass_g": 2500.0})).await;
+    let bag_type = pp.body["id"].as_str().expect("type").to_owned();
+    let bag = app
+        .commission(&bag_type, &s.l.producer, 1, "2026-04-02T08:00:00Z")
+        .await
+        .remove(0);
+    scan(&app, &bag, "fill", &s.l.producer, "2026-04-02T09:00:00Z").await;
+    let april = report(&app, "from=2026-04-01&to=2026-05-01").await;
+    assert_eq!(april["avoided_co2e_kg"], Value::Null);
+    assert_eq!(
+        april["co2e_missing"],
+        json!([
+            "single_use for Big-bag 1 m3 (polypropylene): add one for the type or for the material",
+            "reusable for Big-bag 1 m3 (polypropylene): add one for the type or for the material",
+        ])
+    );
+}
