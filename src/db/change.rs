@@ -42,6 +42,7 @@ pub fn commit(
         .set(&*container)
         .execute(conn)?;
     figures::add(conn, &change.delta)?;
+    super::trips::apply(conn, &container.id, &container.type_id, &change.trips)?;
     if let (Action::Ship, Some(shipment)) = (ev.action, &ev.shipment_id) {
         figures::load(conn, shipment, &container.type_id)?;
     }

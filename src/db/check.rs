@@ -4,13 +4,15 @@ use std::collections::BTreeMap;
 
 use diesel::prelude::*;
 
-use super::figures::{add, stored, stored_loads};
+use super::figures::add;
 use super::models::Event;
 use super::scans::to_ev;
 use super::schema::{containers, daily_figures, events, shipment_loads, sites};
+use super::sums::{stored, stored_loads};
 use super::DbConnection;
-use crate::domain::figures::{contributions, difference, Contributions};
+use crate::domain::figures::{contributions, difference, Contributions, TripsUpdate};
 use crate::domain::state::Action;
+use crate::domain::trips::{trips_of, Trip};
 
 /// Containers read at once while recomputing.
 const PAGE: i64 = 2_000;
@@ -19,6 +21,8 @@ const PAGE: i64 = 2_000;
 pub struct Recomputed {
     pub counters: Contributions,
     pub loads: BTreeMap<(String, String), i64>,
+    /// (container, type, trip) in container order.
+    pub trips: Vec<(String, String, Trip)>,
     pub containers: usize,
     pub events: usize,
 }
@@ -29,6 +33,7 @@ pub fn recompute(
 ) -> anyhow::Result<Recomputed> {
     let mut counters = Contributions::new();
     let mut loads: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let mut trips = Vec::new();
     let mut after = String::new();
     let (mut n_containers, mut n_events) = (0, 0);
     loop {
@@ -57,6 +62,9 @@ pub fn recompute(
                 }
                 evs.push(to_ev(&e, &kind)?);
             }
+            for t in trips_of(&evs) {
+                trips.push((id.clone(), type_id.clone(), t));
+            }
             for (key, c) in contributions(type_id, &evs).0 {
                 counters.entry(key).or_default().add(&c);
             }
@@ -68,6 +76,7 @@ pub fn recompute(
     Ok(Recomputed {
         counters,
         loads,
+        trips,
         containers: n_containers,
         events: n_events,
     })
@@ -106,6 +115,24 @@ pub fn differences(conn: &mut DbConnection, fresh: &Recomputed) -> anyhow::Resul
             ));
         }
     }
+    let kept_trips = super::trips::all(conn)?;
+    let fresh_trips: Vec<super::trips::StoredTrip> = fresh
+        .trips
+        .iter()
+        .map(|(c, _, t)| (c.clone(), t.shop_id.clone(), t.received_at, t.returned_at))
+        .collect();
+    for t in fresh_trips.iter().filter(|t| !kept_trips.contains(t)) {
+        out.push(format!(
+            "container {}: trip from {} at shop {} (returned {:?}) is in the log but not stored",
+            t.0, t.2, t.1, t.3
+        ));
+    }
+    for t in kept_trips.iter().filter(|t| !fresh_trips.contains(t)) {
+        out.push(format!(
+            "container {}: trip from {} at shop {} (returned {:?}) is stored but not in the log",
+            t.0, t.2, t.1, t.3
+        ));
+    }
     Ok(out)
 }
 
@@ -122,6 +149,17 @@ pub fn repair(conn: &mut DbConnection, fresh: &Recomputed) -> anyhow::Result<()>
                 shipment_loads::containers.eq(n),
             ))
             .execute(conn)?;
+    }
+    super::trips::delete_all(conn)?;
+    let mut by_container: BTreeMap<(String, String), Vec<Trip>> = BTreeMap::new();
+    for (c, t, trip) in &fresh.trips {
+        by_container
+            .entry((c.clone(), t.clone()))
+            .or_default()
+            .push(trip.clone());
+    }
+    for ((c, t), list) in by_container {
+        super::trips::apply(conn, &c, &t, &TripsUpdate::Replace(list))?;
     }
     Ok(())
 }

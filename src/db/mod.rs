@@ -14,6 +14,8 @@ pub mod scans;
 pub mod schema;
 pub mod shipments;
 pub mod stock;
+pub mod sums;
+pub mod trips;
 pub mod wash;
 
 use std::time::Duration;

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
 
-use super::figures::{fleet, shipments, totals_by_type, types_by_id, Scope};
+use super::sums::{fleet, shipments, totals_by_type, types_by_id, Scope};
 use super::DbConnection;
 use crate::domain::co2e::{balance, latest, Balance, TypeInfo};
 use crate::domain::figures::Counters;

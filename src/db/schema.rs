@@ -171,6 +171,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    trips (container_id, received_at) {
+        container_id -> Text,
+        shop_id -> Text,
+        type_id -> Text,
+        received_at -> Timestamp,
+        returned_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(events -> containers (container_id));
 diesel::joinable!(containers -> container_types (type_id));
@@ -188,4 +198,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     daily_figures,
     shipment_loads,
     emission_factors,
+    trips,
 );

@@ -6,8 +6,8 @@ use chrono::{Days, NaiveDate};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::figures::fills_by_site_and_type;
 use super::schema::{containers, sites};
+use super::sums::fills_by_site_and_type;
 use super::DbConnection;
 use crate::domain::state::{Condition, Place};
 

@@ -14,6 +14,7 @@ use super::state::{
     apply, Action, Condition, ContainerState, Ev, Place, Refusal, RetiredReason, SiteKind,
 };
 use super::timeline::{timeline, Step};
+use super::trips::{trip_events, trips_of, Trip, TripEvent};
 
 /// Where a contribution is counted: the day (UTC) of the step, its site, the container type.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -225,6 +226,16 @@ pub struct Change {
     pub after: ContainerState,
     pub memory: Memory,
     pub delta: Contributions,
+    pub trips: TripsUpdate,
+}
+
+/// How a change alters the container's trips.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TripsUpdate {
+    /// Trips opened or returned by the appended steps.
+    Append(Vec<TripEvent>),
+    /// The whole list, after a late event.
+    Replace(Vec<Trip>),
 }
 
 /// Works out what recording `ev` changes for a container of type `type_id` whose state and
@@ -247,11 +258,13 @@ pub fn record<E>(
         let mut delta = Contributions::new();
         let after = add_steps(type_id, Some(current), &steps, &mut memory, &mut delta)
             .unwrap_or_else(|| current.clone());
+        let trips = TripsUpdate::Append(trip_events(Some(current), &steps));
         return Ok(Ok(Change {
             steps,
             after,
             memory,
             delta,
+            trips,
         }));
     }
     let mut events = recorded()?;
@@ -264,11 +277,13 @@ pub fn record<E>(
     events.insert(pos, ev.clone());
     let (now_counted, memory) = contributions(type_id, &events);
     let after = super::timeline::fold(&events).unwrap_or_else(|| current.clone());
+    let trips = TripsUpdate::Replace(trips_of(&events));
     Ok(Ok(Change {
         steps,
         after,
         memory,
         delta: difference(&before, &now_counted),
+        trips,
     }))
 }
 

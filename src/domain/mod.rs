@@ -9,6 +9,7 @@ pub mod roles;
 pub mod state;
 pub mod time;
 pub mod timeline;
+pub mod trips;
 
 /// A plain check of an e-mail address's shape: one `@`, something before it, a dotted domain
 /// after it, no spaces.

@@ -101,6 +101,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/reports/loop", web::get().to(reports::loop_figures))
             .route("/reports/loop/monthly", web::get().to(reports::monthly))
             .route("/reports/flows", web::get().to(reports::flows))
+            .route("/reports/returns", web::get().to(reports::returns))
             .route("/emission-factors", web::get().to(factors::list))
             .route("/emission-factors", web::post().to(factors::create))
             .default_service(web::to(not_found)),
@@ -135,6 +136,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/reports/loop"),
     ("GET", "/api/v1/reports/loop/monthly"),
     ("GET", "/api/v1/reports/flows"),
+    ("GET", "/api/v1/reports/returns"),
     ("GET", "/api/v1/emission-factors"),
     ("POST", "/api/v1/emission-factors"),
 ];

@@ -1,14 +1,16 @@
 //! `GET /reports/loop` and `/reports/loop/monthly`: the figures of DESIGN section 4.
 
 use actix_web::{web, HttpResponse};
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
+
+use crate::domain::trips::return_curve;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::auth::Authed;
 use super::{read, State};
-use crate::db::figures::Scope;
 use crate::db::reports::{loop_report, months, ReportData};
+use crate::db::sums::Scope;
 use crate::error::AppError;
 
 /// The scalar fields of a report, in the order of its CSV columns.
@@ -288,4 +290,59 @@ pub async fn flows(
         return Ok(csv(FLOW_FIELDS, &rows));
     }
     Ok(HttpResponse::Ok().json(rows))
+}
+
+/// `GET /reports/returns`: per shop, the share of the period's trips returned after N days
+/// (Kaplan-Meier, trips still out censored at now) and the median days to return.
+pub async fn returns(
+    state: State,
+    authed: Authed,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let a = asked(&authed, query.into_inner())?;
+    let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let (from, to, shop) = (midnight(a.from), midnight(a.to), a.scope.site_id.clone());
+    let (trips, sites) = read(&state, move |conn| {
+        Ok((
+            crate::db::trips::started_in(conn, from, to, shop.as_deref())?,
+            crate::db::catalog::list_sites(conn)?,
+        ))
+    })
+    .await?;
+    let now = chrono::Utc::now().naive_utc();
+    let days =
+        |d: chrono::TimeDelta| d.num_microseconds().unwrap_or(i64::MAX) as f64 / 86_400_000_000.0;
+    let observation = |received: NaiveDateTime, returned: Option<NaiveDateTime>| match returned {
+        Some(r) => (days(r - received), true),
+        None => (days(now - received), false),
+    };
+    let mut by_shop: std::collections::BTreeMap<String, Vec<(f64, bool)>> =
+        std::collections::BTreeMap::new();
+    for (shop, received, returned) in &trips {
+        by_shop
+            .entry(shop.clone())
+            .or_default()
+            .push(observation(*received, *returned));
+    }
+    let all: Vec<(f64, bool)> = by_shop.values().flatten().copied().collect();
+    let shops: Vec<Value> = by_shop
+        .into_iter()
+        .map(|(site_id, obs)| {
+            let name = sites
+                .iter()
+                .find(|s| s.id == site_id)
+                .map(|s| s.name.clone());
+            let mut v = json!(return_curve(&obs));
+            v["site_id"] = json!(site_id);
+            v["name"] = json!(name);
+            v
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "from": a.from.format("%Y-%m-%d").to_string(),
+        "to": a.to.format("%Y-%m-%d").to_string(),
+        "site_id": a.scope.site_id,
+        "all": return_curve(&all),
+        "shops": shops,
+    })))
 }

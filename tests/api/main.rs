@@ -10,5 +10,6 @@ mod helpers;
 mod migrations;
 mod replay;
 mod reports;
+mod reports_more;
 mod scans;
 mod wash;
