@@ -7,4 +7,5 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod qr;
+pub mod sim;
 pub mod startup;

@@ -1,7 +1,7 @@
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use boucle::cli::{run_admin, Cli, Command};
+use boucle::cli::{prepare_demo, run_admin, Cli, Command};
 use boucle::config::Config;
 use boucle::startup::Application;
 
@@ -23,8 +23,15 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = Config::from_env()?;
+    let mut config = Config::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {
+        Command::Demo(args) => {
+            let message = prepare_demo(&mut config, &args)?;
+            let app = Application::build(config)?;
+            println!("{message}");
+            actix_web::rt::System::new().block_on(app.run_until_stopped())?;
+            Ok(())
+        }
         Command::Serve => {
             let app = Application::build(config)?;
             actix_web::rt::System::new().block_on(app.run_until_stopped())?;

@@ -31,7 +31,8 @@ fn boucle(db: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
 
 #[test]
 fn a_first_coordinator_and_its_token_from_the_command_line() {
-    let (db, dir, _) = fresh_database(Backend::Sqlite);
+    let fresh = fresh_database(Backend::Sqlite);
+    let db = fresh.url.clone();
     let (ok, out, err) = boucle(
         &db,
         &[
@@ -132,7 +133,6 @@ fn a_first_coordinator_and_its_token_from_the_command_line() {
         "short\n",
     );
     assert!(!ok && err.contains("at least 8 characters"), "{err}");
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]

@@ -46,8 +46,8 @@ pub struct TestApp {
     /// A coordinator's token.
     pub token: String,
     pub db: Db,
-    dir: PathBuf,
-    pg: Option<(String, String)>,
+    /// Declared last: the database goes once the service's connections are dropped.
+    _fresh: FreshDb,
 }
 
 fn password_hash() -> String {
@@ -62,12 +62,33 @@ pub fn postgres_admin_url() -> String {
 }
 
 /// A fresh database of the backend: a SQLite file in its own folder, or a new PostgreSQL
-/// database on the test server.
-pub fn fresh_database(backend: Backend) -> (String, PathBuf, Option<(String, String)>) {
+/// database on the test server. Both are removed when it is dropped.
+pub struct FreshDb {
+    pub url: String,
+    dir: PathBuf,
+    pg: Option<(String, String)>,
+}
+
+impl Drop for FreshDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some((admin, name)) = &self.pg {
+            if let Ok(mut conn) = PgConnection::establish(admin) {
+                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+pub fn fresh_database(backend: Backend) -> FreshDb {
     let dir = std::env::temp_dir().join(format!("boucle-test-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     match backend {
-        Backend::Sqlite => (dir.join("boucle.db").display().to_string(), dir, None),
+        Backend::Sqlite => FreshDb {
+            url: dir.join("boucle.db").display().to_string(),
+            dir,
+            pg: None,
+        },
         Backend::Postgres => {
             let admin = postgres_admin_url();
             let name = format!("boucle_test_{}", uuid::Uuid::new_v4().simple());
@@ -79,7 +100,11 @@ pub fn fresh_database(backend: Backend) -> (String, PathBuf, Option<(String, Str
                 Some(pos) => format!("{}/{name}", &admin[..pos]),
                 None => panic!("BOUCLE_TEST_POSTGRES_URL must end with /DATABASE"),
             };
-            (url, dir, Some((admin, name)))
+            FreshDb {
+                url,
+                dir,
+                pg: Some((admin, name)),
+            }
         }
     }
 }
@@ -98,7 +123,8 @@ pub fn test_config(database_url: &str) -> Config {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    let (url, dir, pg) = fresh_database(backend);
+    let fresh = fresh_database(backend);
+    let url = fresh.url.clone();
     let config = test_config(&url);
     let app = Application::build(config.clone()).expect("the service starts");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -109,22 +135,10 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         client: reqwest::Client::new(),
         token: String::new(),
         db,
-        dir,
-        pg,
+        _fresh: fresh,
     };
     test.token = test.user("coordinator", None, "coord@loop.test");
     test
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-        if let Some((admin, name)) = &self.pg {
-            if let Ok(mut conn) = PgConnection::establish(admin) {
-                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
-        }
-    }
 }
 
 pub struct Reply {

@@ -12,4 +12,5 @@ mod replay;
 mod reports;
 mod reports_more;
 mod scans;
+mod simulate;
 mod wash;

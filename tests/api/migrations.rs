@@ -21,7 +21,8 @@ struct Column {
 type Schema = BTreeMap<String, Vec<(String, bool)>>;
 
 fn schema_of(backend: Backend) -> Schema {
-    let (url, dir, _pg) = fresh_database(backend);
+    let fresh = fresh_database(backend);
+    let url = fresh.url.clone();
     let db = Db::connect(&url, 1).expect("connect");
     db.migrate().expect("migrations apply");
     let mut conn = db.write_conn().expect("conn");
@@ -44,7 +45,6 @@ fn schema_of(backend: Backend) -> Schema {
     for cols in schema.values_mut() {
         cols.sort();
     }
-    let _ = std::fs::remove_dir_all(dir);
     schema
 }
 
@@ -61,7 +61,8 @@ fn the_sqlite_tree_applies_on_a_file_in_wal_mode() {
         schema.contains_key("events") && schema.contains_key("containers"),
         "{schema:?}"
     );
-    let (url, dir, _) = fresh_database(Backend::Sqlite);
+    let fresh = fresh_database(Backend::Sqlite);
+    let url = fresh.url.clone();
     let db = Db::connect(&url, 1).expect("connect");
     let mut conn = db.read_conn().expect("conn");
     let mut setting = |sql: &str| -> String {
@@ -86,7 +87,6 @@ fn the_sqlite_tree_applies_on_a_file_in_wal_mode() {
         "5000"
     );
     drop(conn);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
