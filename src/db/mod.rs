@@ -75,7 +75,8 @@ impl Backend {
 
 /// Set on every SQLite connection; the busy timeout first, so the others wait for a lock.
 const SQLITE_CONNECTION_PRAGMAS: &str =
-    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+     PRAGMA mmap_size = 1073741824;";
 
 /// SQLite settings applied to every connection: WAL so readers never wait for the writer,
 /// NORMAL sync (durable at checkpoints, safe against corruption), a busy timeout for the

@@ -1,0 +1,2 @@
+DROP INDEX containers_batch;
+DROP INDEX containers_shipment;
