@@ -15,7 +15,7 @@ const MASK: u64 = SERIAL_LIMIT - 1;
 const SCRAMBLE_MUL: u64 = 0x5_DEEC_E66D;
 const SCRAMBLE_XOR: u64 = 0x3_A5C3_6B1D;
 
-/// A container's short code, stored and shown as `{prefix}-XXXX-XXXX`.
+/// A container's short code, stored and shown as `{prefix}` plus two groups of four, e.g. `ZW-7K3M-QD9A`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ShortCode {
     body: [u8; 8],
