@@ -114,7 +114,7 @@ pub fn run(
     };
     write_tx(&mut conn, |c| sim.set_up(c))?;
     for day in 0..opts.days {
-        write_tx(&mut conn, |c| sim.play_day(c, day))?;
+        sim.play_day(&mut conn, day)?;
         progress(day + 1, opts.days, &sim.summary);
     }
     Ok(sim.summary)
@@ -280,21 +280,30 @@ impl Sim<'_> {
         Ok(moved)
     }
 
+    /// One day, each of its rounds in its own transaction, as the sites would record them
+    /// (and so that SQLite's write-ahead log is checkpointed between them).
     fn play_day(&mut self, conn: &mut DbConnection, day: u32) -> anyhow::Result<()> {
-        let mut tx = Tx {
-            conn,
-            rec: Recorder::new(None, &self.opts.prefix, now()),
-        };
         let sunday = (self.start + chrono::Days::new(u64::from(day))).weekday() == Weekday::Sun;
-        self.wash(&mut tx, day)?;
-        if day % self.opts.scenario.restock_every == 0 {
-            self.restock(&mut tx, day)?;
+        let restock = day % self.opts.scenario.restock_every == 0;
+        type Round = fn(&mut Sim<'_>, &mut Tx<'_>, u32, bool) -> anyhow::Result<()>;
+        let rounds: [(bool, Round); 5] = [
+            (true, |s, tx, day, _| s.wash(tx, day)),
+            (restock, |s, tx, day, _| s.restock(tx, day)),
+            (!sunday, |s, tx, day, _| s.fill_and_deliver(tx, day)),
+            (true, |s, tx, day, sunday| s.use_and_return(tx, day, sunday)),
+            (true, |s, tx, day, _| s.collect(tx, day)),
+        ];
+        for (run, round) in rounds {
+            if run {
+                write_tx(conn, |c| {
+                    let mut tx = Tx {
+                        conn: c,
+                        rec: Recorder::new(None, &self.opts.prefix, now()),
+                    };
+                    round(self, &mut tx, day, sunday)
+                })?;
+            }
         }
-        if !sunday {
-            self.fill_and_deliver(&mut tx, day)?;
-        }
-        self.use_and_return(&mut tx, day, sunday)?;
-        self.collect(&mut tx, day)?;
         Ok(())
     }
 }
