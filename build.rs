@@ -7,4 +7,10 @@ fn main() {
     if std::env::var("BOUCLE_TEST_POSTGRES_URL").is_ok_and(|v| !v.is_empty()) {
         println!("cargo:rustc-cfg=boucle_postgres");
     }
+    // The tests through a real SMTP server run only when one is given.
+    println!("cargo::rustc-check-cfg=cfg(boucle_smtp)");
+    println!("cargo:rerun-if-env-changed=BOUCLE_TEST_SMTP_URL");
+    if std::env::var("BOUCLE_TEST_SMTP_URL").is_ok_and(|v| !v.is_empty()) {
+        println!("cargo:rustc-cfg=boucle_smtp");
+    }
 }

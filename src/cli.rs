@@ -83,6 +83,9 @@ pub enum UserCommand {
         /// The site of a shop, washer or producer user.
         #[arg(long)]
         site: Option<String>,
+        /// The language of the user's mails: fr or en.
+        #[arg(long, default_value = "fr")]
+        language: String,
         /// Read the password from standard input (required: passwords never go on the command line).
         #[arg(long, required = true)]
         password_stdin: bool,
@@ -131,13 +134,17 @@ pub fn run_admin(command: Command, config: &Config) -> anyhow::Result<String> {
                     email,
                     role,
                     site,
+                    language,
                     password_stdin: _,
                 },
         } => {
             let email = email.trim().to_lowercase();
             if !valid_email(&email) {
-                bail!("--email {email:?} is not an e-mail address");
+                bail!("--email {email:?} is not an e-mail address mail can be sent to; give one such as lea@laiterie.fr");
             }
+            let lang = crate::mail::Lang::parse(&language).with_context(|| {
+                format!("--language {language:?} is not offered; give fr or en")
+            })?;
             let role = Role::parse(&role).with_context(|| {
                 format!(
                     "--role {role:?} is not a role; give one of {}",
@@ -182,6 +189,7 @@ pub fn run_admin(command: Command, config: &Config) -> anyhow::Result<String> {
                     created_at: now(),
                 };
                 insert_user(conn, &user)?;
+                crate::mail::prefs::set(conn, &user.id, Some(lang), &[], now())?;
                 eprintln!("added {} user {email} ({})", role.as_str(), user.id);
                 Ok(String::new())
             })

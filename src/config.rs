@@ -14,6 +14,8 @@ pub struct Config {
     pub code_prefix: String,
     /// Connections kept open to the database.
     pub db_pool_size: u32,
+    /// Mail transport, alert thresholds and schedules.
+    pub mail: crate::mail::Settings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +24,16 @@ pub struct ConfigError {
     name: &'static str,
     value: String,
     reason: String,
+}
+
+impl ConfigError {
+    pub fn new(name: &'static str, value: &str, reason: impl Into<String>) -> ConfigError {
+        ConfigError {
+            name,
+            value: value.to_owned(),
+            reason: reason.into(),
+        }
+    }
 }
 
 pub const DEFAULTS: &[(&str, &str, &str)] = &[
@@ -47,6 +59,66 @@ pub const DEFAULTS: &[(&str, &str, &str)] = &[
     ),
     ("CODE_PREFIX", "BC", "the letters before every short code"),
     ("DB_POOL_SIZE", "8", "database connections kept open"),
+    (
+        "SMTP_URL",
+        "",
+        "smtp://host:port or smtps://user:pass@host; empty writes mails as .eml files",
+    ),
+    (
+        "MAIL_DIR",
+        "mail",
+        "the folder of .eml files when SMTP_URL is empty",
+    ),
+    (
+        "MAIL_FROM",
+        "Boucle <boucle@localhost>",
+        "the sender of every mail",
+    ),
+    (
+        "MAIL_MAX_ATTEMPTS",
+        "8",
+        "tries before a mail is given up as failed",
+    ),
+    (
+        "MAIL_RETRY_SECS",
+        "30",
+        "wait after a first failed try; doubled after each, at most an hour",
+    ),
+    (
+        "MAIL_POLL_SECS",
+        "5",
+        "how often the sender looks for mail to deliver",
+    ),
+    (
+        "ALERT_SWEEP_SECS",
+        "60",
+        "how often alerts that depend on time are checked",
+    ),
+    (
+        "ALERT_COLLECT_MIN_DIRTY",
+        "100",
+        "dirty containers at a shop that call for a collection",
+    ),
+    (
+        "ALERT_COLLECT_MAX_DAYS",
+        "7",
+        "days the oldest dirty container may wait at a shop",
+    ),
+    (
+        "ALERT_SHIPMENT_OVERDUE_HOURS",
+        "48",
+        "hours after which a shipment not received is overdue",
+    ),
+    (
+        "ALERT_WASH_REJECT_SHARE",
+        "0.1",
+        "share of a wash batch rejected above which coordinators hear of it",
+    ),
+    (
+        "DIGEST_HOUR_UTC",
+        "6",
+        "hour (UTC) of the day after a week or month when its digest is sent",
+    ),
     (
         "RUST_LOG",
         "info",
@@ -109,7 +181,9 @@ impl Config {
                 value: pool_text.clone(),
                 reason: "give a whole number from 1 to 256".into(),
             })?;
+        let mail = crate::mail::Settings::from_lookup(&get)?;
         Ok(Config {
+            mail,
             database_url: get("DATABASE_URL"),
             bind_addr,
             base_url,

@@ -13,6 +13,7 @@ use crate::http::{configure, AppState};
 pub struct Application {
     port: u16,
     server: Server,
+    mail: crate::mail::sender::MailThread,
 }
 
 impl Application {
@@ -29,6 +30,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {} (BIND_ADDR)", config.bind_addr))?;
         let port = listener.local_addr()?.port();
         tracing::info!(address = %listener.local_addr()?, database = db.backend.as_str(), "Boucle is listening");
+        let mail = crate::mail::sender::spawn(db.clone(), config.clone())?;
         let state = web::Data::new(AppState { db, config });
         let server = HttpServer::new(move || {
             App::new()
@@ -39,14 +41,17 @@ impl Application {
         })
         .listen(listener)?
         .run();
-        Ok(Application { port, server })
+        Ok(Application { port, server, mail })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// Serves until the server stops; the mail thread stops with it (or when this future is
+    /// dropped).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let _mail = self.mail;
         self.server.await
     }
 }

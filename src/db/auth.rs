@@ -55,6 +55,13 @@ pub fn insert_user(conn: &mut DbConnection, user: &User) -> QueryResult<()> {
         .map(drop)
 }
 
+/// 32 random bytes from the system, in URL-safe base64.
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
 /// Creates a token for the user and returns it; only its hash is kept.
 pub fn create_token(
     conn: &mut DbConnection,
@@ -62,12 +69,7 @@ pub fn create_token(
     name: &str,
     now: chrono::NaiveDateTime,
 ) -> QueryResult<String> {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = format!(
-        "bcl_{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    );
+    let token = format!("bcl_{}", random_secret());
     diesel::insert_into(api_tokens::table)
         .values(ApiToken {
             id: uuid::Uuid::now_v7().to_string(),

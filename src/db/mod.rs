@@ -193,6 +193,21 @@ where
     outcome
 }
 
+/// Runs the insert `f` in a savepoint and tells whether it made the row: false when a unique
+/// index already held an equal one (another instance was first), without failing the
+/// transaction around it.
+pub fn insert_once(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<usize>,
+) -> diesel::QueryResult<bool> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match conn.transaction(f) {
+        Ok(_) => Ok(true),
+        Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// The URL without its password, for messages.
 pub fn redact(url: &str) -> String {
     match url::Url::parse(url) {

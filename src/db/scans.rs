@@ -1,6 +1,6 @@
 //! Recording one event on one container: the heart of every scan, shipment and wash batch.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use anyhow::Context;
 use chrono::NaiveDateTime;
@@ -86,6 +86,9 @@ pub struct Recorder {
     pub prefix: String,
     pub now: NaiveDateTime,
     sites: HashMap<String, Site>,
+    /// Sites whose stock the recorded events changed: where containers were, went or are
+    /// bound, so the alerts about them are checked before the transaction ends.
+    pub touched: BTreeSet<String>,
 }
 
 impl Recorder {
@@ -95,6 +98,7 @@ impl Recorder {
             prefix: prefix.to_owned(),
             now,
             sites: HashMap::new(),
+            touched: BTreeSet::new(),
         }
     }
 
@@ -242,6 +246,15 @@ impl Recorder {
             })
             .execute(conn)?;
         super::change::commit(conn, &mut container, &change, &ev, self.now)?;
+        self.touched.extend(
+            [Some(current.site_id), current.dest_site_id]
+                .into_iter()
+                .chain([
+                    Some(container.site_id.clone()),
+                    container.dest_site_id.clone(),
+                ])
+                .flatten(),
+        );
         let inferred = change
             .steps
             .iter()

@@ -42,6 +42,8 @@ diesel::table! {
         site_id -> Nullable<Text>,
         password_hash -> Text,
         created_at -> Timestamp,
+        language -> Text,
+        unsubscribe_token -> Nullable<Text>,
     }
 }
 
@@ -181,6 +183,80 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mail_opt_outs (user_id, kind) {
+        user_id -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    low_stock_thresholds (site_id, type_id) {
+        site_id -> Text,
+        type_id -> Text,
+        min_clean -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    collection_thresholds (site_id) {
+        site_id -> Text,
+        min_dirty -> Nullable<BigInt>,
+        max_wait_days -> Nullable<Double>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    alerts (id) {
+        id -> Text,
+        kind -> Text,
+        subject -> Text,
+        site_id -> Nullable<Text>,
+        type_id -> Nullable<Text>,
+        shipment_id -> Nullable<Text>,
+        batch_id -> Nullable<Text>,
+        detail -> Text,
+        raised_at -> Timestamp,
+        cleared_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        kind -> Text,
+        user_id -> Nullable<Text>,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Nullable<Text>,
+        attachment_name -> Nullable<Text>,
+        attachment -> Nullable<Text>,
+        unsubscribe_url -> Nullable<Text>,
+        alert_id -> Nullable<Text>,
+        status -> Text,
+        attempts -> BigInt,
+        next_attempt_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    digests (kind, period_start) {
+        kind -> Text,
+        period_start -> Text,
+        period_end -> Text,
+        queued_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(events -> containers (container_id));
 diesel::joinable!(containers -> container_types (type_id));
@@ -199,4 +275,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     shipment_loads,
     emission_factors,
     trips,
+    mail_opt_outs,
+    low_stock_thresholds,
+    collection_thresholds,
+    alerts,
+    outbox,
+    digests,
 );

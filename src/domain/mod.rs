@@ -11,9 +11,13 @@ pub mod time;
 pub mod timeline;
 pub mod trips;
 
-/// A plain check of an e-mail address's shape: one `@`, something before it, a dotted domain
-/// after it, no spaces.
+/// A check of an e-mail address: one `@`, something before it, a dotted domain after it, no
+/// spaces, and an address the mail library can send to.
 pub fn valid_email(email: &str) -> bool {
+    plain_email(email) && email.parse::<lettre::Address>().is_ok()
+}
+
+fn plain_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };

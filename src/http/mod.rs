@@ -4,6 +4,7 @@ pub mod auth;
 pub mod catalog;
 pub mod containers;
 pub mod factors;
+pub mod mail;
 pub mod reports;
 pub mod scans;
 pub mod shipments;
@@ -57,55 +58,70 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     let path = web::PathConfig::default().error_handler(|err, _req| {
         AppError::bad_request("invalid_query", format!("the path is not valid: {err}")).into()
     });
-    cfg.app_data(json).app_data(query).app_data(path).service(
-        web::scope("/api/v1")
-            .wrap(actix_web::middleware::from_fn(auth::require_token))
-            .route("/health", web::get().to(health))
-            .route("/auth/token", web::post().to(auth::create_token))
-            .route("/auth/token", web::delete().to(auth::revoke_token))
-            .route("/sites", web::post().to(catalog::create_site))
-            .route("/sites", web::get().to(catalog::list_sites))
-            .route("/sites/{id}", web::get().to(catalog::get_site))
-            .route("/routes", web::put().to(catalog::put_route))
-            .route("/routes", web::get().to(catalog::list_routes))
-            .route("/container-types", web::post().to(catalog::create_type))
-            .route("/container-types", web::get().to(catalog::list_types))
-            .route("/containers", web::post().to(containers::commission))
-            .route("/containers/{code}", web::get().to(containers::get))
-            .route(
-                "/containers/{code}/events",
-                web::get().to(containers::events),
-            )
-            .route(
-                "/containers/{code}/qr.svg",
-                web::get().to(containers::qr_svg),
-            )
-            .route(
-                "/containers/{code}/qr.png",
-                web::get().to(containers::qr_png),
-            )
-            .route("/scans", web::post().to(scans::create))
-            .route("/shipments", web::post().to(shipments::create))
-            .route("/shipments/{id}", web::get().to(shipments::get))
-            .route(
-                "/shipments/{id}/receive",
-                web::post().to(shipments::receive),
-            )
-            .route("/wash-batches", web::post().to(wash::open))
-            .route("/wash-batches/{id}", web::get().to(wash::get))
-            .route(
-                "/wash-batches/{id}/complete",
-                web::post().to(wash::complete),
-            )
-            .route("/stock", web::get().to(stock::get))
-            .route("/reports/loop", web::get().to(reports::loop_figures))
-            .route("/reports/loop/monthly", web::get().to(reports::monthly))
-            .route("/reports/flows", web::get().to(reports::flows))
-            .route("/reports/returns", web::get().to(reports::returns))
-            .route("/emission-factors", web::get().to(factors::list))
-            .route("/emission-factors", web::post().to(factors::create))
-            .default_service(web::to(not_found)),
-    );
+    cfg.app_data(json)
+        .app_data(query)
+        .app_data(path)
+        .route(
+            "/unsubscribe/{token}",
+            web::get().to(mail::unsubscribe_page),
+        )
+        .route("/unsubscribe/{token}", web::post().to(mail::unsubscribe))
+        .service(
+            web::scope("/api/v1")
+                .wrap(actix_web::middleware::from_fn(auth::require_token))
+                .route("/health", web::get().to(health))
+                .route("/auth/token", web::post().to(auth::create_token))
+                .route("/auth/token", web::delete().to(auth::revoke_token))
+                .route("/sites", web::post().to(catalog::create_site))
+                .route("/sites", web::get().to(catalog::list_sites))
+                .route("/sites/{id}", web::get().to(catalog::get_site))
+                .route("/routes", web::put().to(catalog::put_route))
+                .route("/routes", web::get().to(catalog::list_routes))
+                .route("/container-types", web::post().to(catalog::create_type))
+                .route("/container-types", web::get().to(catalog::list_types))
+                .route("/containers", web::post().to(containers::commission))
+                .route("/containers/{code}", web::get().to(containers::get))
+                .route(
+                    "/containers/{code}/events",
+                    web::get().to(containers::events),
+                )
+                .route(
+                    "/containers/{code}/qr.svg",
+                    web::get().to(containers::qr_svg),
+                )
+                .route(
+                    "/containers/{code}/qr.png",
+                    web::get().to(containers::qr_png),
+                )
+                .route("/scans", web::post().to(scans::create))
+                .route("/shipments", web::post().to(shipments::create))
+                .route("/shipments/{id}", web::get().to(shipments::get))
+                .route(
+                    "/shipments/{id}/receive",
+                    web::post().to(shipments::receive),
+                )
+                .route("/wash-batches", web::post().to(wash::open))
+                .route("/wash-batches/{id}", web::get().to(wash::get))
+                .route(
+                    "/wash-batches/{id}/complete",
+                    web::post().to(wash::complete),
+                )
+                .route("/stock", web::get().to(stock::get))
+                .route("/reports/loop", web::get().to(reports::loop_figures))
+                .route("/reports/loop/monthly", web::get().to(reports::monthly))
+                .route("/reports/flows", web::get().to(reports::flows))
+                .route("/reports/returns", web::get().to(reports::returns))
+                .route("/emission-factors", web::get().to(factors::list))
+                .route("/emission-factors", web::post().to(factors::create))
+                .route("/alerts", web::get().to(mail::list_alerts))
+                .route("/alerts/low-stock", web::put().to(mail::put_low_stock))
+                .route("/alerts/collection", web::put().to(mail::put_collection))
+                .route("/me/notifications", web::get().to(mail::get_prefs))
+                .route("/me/notifications", web::put().to(mail::put_prefs))
+                .route("/outbox", web::get().to(mail::list_outbox))
+                .route("/outbox/{id}/retry", web::post().to(mail::retry))
+                .default_service(web::to(not_found)),
+        );
 }
 
 /// Every route of the API, for documentation and for the test that checks each answers.
@@ -139,6 +155,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/reports/returns"),
     ("GET", "/api/v1/emission-factors"),
     ("POST", "/api/v1/emission-factors"),
+    ("GET", "/api/v1/alerts"),
+    ("PUT", "/api/v1/alerts/low-stock"),
+    ("PUT", "/api/v1/alerts/collection"),
+    ("GET", "/api/v1/me/notifications"),
+    ("PUT", "/api/v1/me/notifications"),
+    ("GET", "/api/v1/outbox"),
+    ("POST", "/api/v1/outbox/{id}/retry"),
 ];
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
@@ -210,11 +233,13 @@ pub async fn record<T: Send + 'static>(
     now: NaiveDateTime,
     f: impl FnOnce(&mut DbConnection, &mut Recorder) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
-    let prefix = state.config.code_prefix.clone();
+    let config = state.config.clone();
     let user_id = user_id.to_owned();
     write(state, move |conn| {
-        let mut rec = Recorder::new(Some(user_id), &prefix, now);
-        f(conn, &mut rec)
+        let mut rec = Recorder::new(Some(user_id), &config.code_prefix, now);
+        let answer = f(conn, &mut rec)?;
+        crate::mail::alerts::check_sites(conn, &config, &rec.touched, now)?;
+        Ok(answer)
     })
     .await
 }

@@ -36,6 +36,8 @@ pub const FIELDS: &[&str] = &[
     "avoided_waste_kg",
     "avoided_co2e_kg",
 ];
+/// The columns before the figures in a loop report's CSV.
+pub const LEAD: &[&str] = &["from", "to", "site_id", "type_id"];
 const LEG_FIELDS: &[&str] = &[
     "from_kind",
     "to_kind",
@@ -124,7 +126,7 @@ fn asked(authed: &Authed, q: ReportQuery) -> Result<Asked, AppError> {
 }
 
 /// A report as JSON: the period, its filters and every figure.
-fn to_json(
+pub fn to_json(
     r: &ReportData,
     scope: &Scope,
     month: Option<&str>,
@@ -162,6 +164,13 @@ fn cell(v: &Value) -> String {
 }
 
 fn csv(header: &[&str], rows: &[Map<String, Value>]) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .body(csv_text(header, rows))
+}
+
+/// Rows as CSV with `header` for columns, as every CSV download gives them.
+pub fn csv_text(header: &[&str], rows: &[Map<String, Value>]) -> String {
     let mut out = header.join(",");
     out.push('\n');
     for row in rows {
@@ -172,16 +181,14 @@ fn csv(header: &[&str], rows: &[Map<String, Value>]) -> HttpResponse {
         out.push_str(&cells.join(","));
         out.push('\n');
     }
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .body(out)
+    out
 }
 
 fn answer(a: &Asked, reports: Vec<Map<String, Value>>, monthly: bool) -> HttpResponse {
     let lead: &[&str] = if monthly {
         &["month", "from", "to", "site_id", "type_id"]
     } else {
-        &["from", "to", "site_id", "type_id"]
+        LEAD
     };
     if a.csv && a.legs {
         let mut rows = Vec::new();

@@ -5,9 +5,9 @@ use serde::Deserialize;
 
 use super::auth::Authed;
 use super::views::results;
-use super::{client_id, parse_time, write, State};
+use super::{client_id, parse_time, record, State};
 use crate::db::catalog::now;
-use crate::db::scans::{EventRequest, Outcome, Recorder, Rejection};
+use crate::db::scans::{EventRequest, Outcome, Rejection};
 use crate::domain::state::{Action, RetiredReason};
 use crate::error::AppError;
 
@@ -61,10 +61,8 @@ pub async fn create(
             check(&authed, s, now).map_err(|why| Box::new(Outcome::rejected(id, code, why, None)))
         })
         .collect();
-    let prefix = state.config.code_prefix.clone();
     let user_id = authed.actor.user_id.clone();
-    let outcomes = write(&state, move |conn| {
-        let mut rec = Recorder::new(Some(user_id), &prefix, now);
+    let outcomes = record(&state, &user_id, now, move |conn, rec| {
         let mut out = Vec::with_capacity(checked.len());
         for item in checked {
             out.push(match item {

@@ -134,13 +134,19 @@ pub async fn complete(
     };
     let actor = authed.actor.clone();
     washer(&authed)?;
+    let config = state.config.clone();
     let report = record(&state, &authed.actor.user_id, now, move |conn, rec| {
         let batch = wash::find(conn, &id)?
             .ok_or_else(|| AppError::not_found(format!("no wash batch has the id {id}")))?;
         if !actor.may_act_at(&batch.site_id) {
             return Err(AppError::forbidden("this wash batch runs at another site"));
         }
-        wash::complete(conn, rec, batch, &done)?.map_err(refused)
+        let was_open = batch.finished_at.is_none();
+        let report = wash::complete(conn, rec, batch, &done)?.map_err(refused)?;
+        if was_open {
+            crate::mail::alerts::check_batch(conn, &config, &report.batch, now)?;
+        }
+        Ok(report)
     })
     .await?;
     Ok(HttpResponse::Ok().json(BatchView::new(report, &state.config.base_url)))

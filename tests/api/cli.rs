@@ -119,6 +119,53 @@ fn a_first_coordinator_and_its_token_from_the_command_line() {
         !ok && err.contains("--role \"boss\" is not a role"),
         "{err}"
     );
+    // An address mail cannot be sent to is refused when the user is saved.
+    for bad in [
+        "lea@laiterie",
+        "lea laiterie@x.fr",
+        "lea@@x.fr",
+        "lea@x..fr",
+    ] {
+        let (ok, _, err) = boucle(
+            &db,
+            &[
+                "user",
+                "add",
+                "--email",
+                bad,
+                "--role",
+                "coordinator",
+                "--password-stdin",
+            ],
+            "long enough secret\n",
+        );
+        assert!(!ok, "{bad} accepted");
+        assert!(
+            err.contains(&format!(
+                "--email {bad:?} is not an e-mail address mail can be sent to"
+            )),
+            "{err}"
+        );
+    }
+    let (ok, _, err) = boucle(
+        &db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "z@shop.test",
+            "--role",
+            "coordinator",
+            "--language",
+            "de",
+            "--password-stdin",
+        ],
+        "long enough secret\n",
+    );
+    assert!(
+        !ok && err.contains("--language \"de\" is not offered; give fr or en"),
+        "{err}"
+    );
     let (ok, _, err) = boucle(
         &db,
         &[

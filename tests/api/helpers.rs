@@ -46,6 +46,7 @@ pub struct TestApp {
     /// A coordinator's token.
     pub token: String,
     pub db: Db,
+    pub config: Config,
     /// Declared last: the database goes once the service's connections are dropped.
     _fresh: FreshDb,
 }
@@ -65,7 +66,7 @@ pub fn postgres_admin_url() -> String {
 /// database on the test server. Both are removed when it is dropped.
 pub struct FreshDb {
     pub url: String,
-    dir: PathBuf,
+    pub dir: PathBuf,
     pg: Option<(String, String)>,
 }
 
@@ -110,8 +111,21 @@ pub fn fresh_database(backend: Backend) -> FreshDb {
 }
 
 pub fn test_config(database_url: &str) -> Config {
+    test_config_with(database_url, &[])
+}
+
+/// The test settings, with `extra` settings on top.
+pub fn test_config_with(database_url: &str, extra: &[(&str, String)]) -> Config {
     let url = database_url.to_owned();
+    let extra: Vec<(String, String)> = extra
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
     Config::from_lookup(move |name| match name {
+        _ if extra.iter().any(|(k, _)| k == name) => extra
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone()),
         "DATABASE_URL" => Some(url.clone()),
         "BIND_ADDR" => Some("127.0.0.1:0".into()),
         "BASE_URL" => Some("https://boucle.test".into()),
@@ -123,9 +137,18 @@ pub fn test_config(database_url: &str) -> Config {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, &[]).await
+}
+
+/// The service with `extra` settings; mails go to files in the test's own folder unless
+/// `extra` says otherwise.
+pub async fn spawn_app_with(backend: Backend, extra: &[(&str, String)]) -> TestApp {
     let fresh = fresh_database(backend);
     let url = fresh.url.clone();
-    let config = test_config(&url);
+    let mail_dir = fresh.dir.join("mail");
+    let mut settings = vec![("MAIL_DIR", mail_dir.display().to_string())];
+    settings.extend(extra.iter().cloned());
+    let config = test_config_with(&url, &settings);
     let app = Application::build(config.clone()).expect("the service starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
@@ -135,6 +158,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         client: reqwest::Client::new(),
         token: String::new(),
         db,
+        config,
         _fresh: fresh,
     };
     test.token = test.user("coordinator", None, "coord@loop.test");
@@ -157,6 +181,18 @@ impl Reply {
 }
 
 impl TestApp {
+    /// Starts another instance of the service on the same database, as a second server
+    /// behind a load balancer would be, and returns its address.
+    pub fn another_instance(&self, extra: &[(&str, String)]) -> String {
+        let mut settings = vec![("MAIL_DIR", self.config.mail.mail_dir.clone())];
+        settings.extend(extra.iter().cloned());
+        let config = test_config_with(&self.config.database_url, &settings);
+        let app = Application::build(config).expect("the second instance starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+
     pub fn conn(&self) -> boucle::db::PooledConn {
         self.db.write_conn().expect("test connection")
     }

@@ -1,0 +1,415 @@
+//! Alerts: conditions checked in the transaction of the events that may start or end them
+//! (and by a periodic sweep for those that time alone starts). An alert in force is a row of
+//! `alerts`; its mails are queued when the row is made, so each start is told once.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::outbox::{queue, recipients, Audience, Content};
+use super::{texts, Kind, Lang};
+use crate::config::Config;
+use crate::db::catalog::{find_site, find_type};
+use crate::db::models::WashBatch;
+use crate::db::schema::{
+    alerts, collection_thresholds, containers, low_stock_thresholds, shipment_loads, shipments,
+    sites,
+};
+use crate::db::DbConnection;
+use crate::domain::state::{Condition, Place, SiteKind};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = alerts, treat_none_as_default_value = false)]
+pub struct Alert {
+    pub id: String,
+    pub kind: String,
+    pub subject: String,
+    pub site_id: Option<String>,
+    pub type_id: Option<String>,
+    pub shipment_id: Option<String>,
+    pub batch_id: Option<String>,
+    pub detail: String,
+    pub raised_at: NaiveDateTime,
+    pub cleared_at: Option<NaiveDateTime>,
+}
+
+/// What an alert is about, for its row.
+#[derive(Default)]
+struct About {
+    site_id: Option<String>,
+    type_id: Option<String>,
+    shipment_id: Option<String>,
+    batch_id: Option<String>,
+}
+
+/// Makes the alert `kind` on `subject` in force, unless it is already, and queues its mails.
+/// Two instances noticing the same start at once: one insert wins on the unique index, the
+/// other's savepoint is rolled back and it sends nothing.
+#[allow(clippy::too_many_arguments)]
+fn raise(
+    conn: &mut DbConnection,
+    config: &Config,
+    now: NaiveDateTime,
+    kind: Kind,
+    subject: &str,
+    about: About,
+    audiences: &[Audience],
+    render: &dyn Fn(Lang) -> Content,
+) -> QueryResult<()> {
+    let in_force = alerts::table
+        .filter(alerts::kind.eq(kind.as_str()))
+        .filter(alerts::subject.eq(subject))
+        .filter(alerts::cleared_at.is_null())
+        .count()
+        .get_result::<i64>(conn)?;
+    if in_force > 0 {
+        return Ok(());
+    }
+    let alert = Alert {
+        id: uuid::Uuid::now_v7().to_string(),
+        kind: kind.as_str().to_owned(),
+        subject: subject.to_owned(),
+        site_id: about.site_id,
+        type_id: about.type_id,
+        shipment_id: about.shipment_id,
+        batch_id: about.batch_id,
+        detail: render(Lang::En).subject,
+        raised_at: now,
+        cleared_at: None,
+    };
+    let made = crate::db::insert_once(conn, |c| {
+        diesel::insert_into(alerts::table).values(&alert).execute(c)
+    })?;
+    if !made {
+        return Ok(());
+    }
+    let to = recipients(conn, kind, audiences)?;
+    queue(
+        conn,
+        &config.base_url,
+        kind,
+        &to,
+        Some(&alert.id),
+        now,
+        render,
+    )?;
+    Ok(())
+}
+
+/// Ends the alert `kind` on `subject` if one is in force.
+fn clear(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    kind: Kind,
+    subject: &str,
+) -> QueryResult<()> {
+    diesel::update(
+        alerts::table
+            .filter(alerts::kind.eq(kind.as_str()))
+            .filter(alerts::subject.eq(subject))
+            .filter(alerts::cleared_at.is_null()),
+    )
+    .set(alerts::cleared_at.eq(now))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Checks the alerts that events at `sites` may have started or ended: low stock at
+/// producers, collection needed at shops.
+pub fn check_sites(
+    conn: &mut DbConnection,
+    config: &Config,
+    sites: &BTreeSet<String>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    for site_id in sites {
+        let thresholds: Vec<(String, i64)> = low_stock_thresholds::table
+            .filter(low_stock_thresholds::site_id.eq(site_id))
+            .select((
+                low_stock_thresholds::type_id,
+                low_stock_thresholds::min_clean,
+            ))
+            .load(conn)?;
+        for (type_id, min) in thresholds {
+            check_low_stock(conn, config, site_id, &type_id, min, now)?;
+        }
+        let Some(site) = find_site(conn, site_id)? else {
+            continue;
+        };
+        if SiteKind::parse(&site.kind) == Some(SiteKind::Shop) {
+            check_collection(conn, config, &site.id, &site.name, now)?;
+        }
+    }
+    Ok(())
+}
+
+/// Clean containers of a type at a site, on the premises or on their way to it.
+pub fn clean_and_inbound(
+    conn: &mut DbConnection,
+    site_id: &str,
+    type_id: &str,
+) -> QueryResult<i64> {
+    let here: i64 = containers::table
+        .filter(containers::site_id.eq(site_id))
+        .filter(containers::type_id.eq(type_id))
+        .filter(containers::state.eq(Place::AtSite.as_str()))
+        .filter(containers::condition.eq(Condition::Clean.as_str()))
+        .count()
+        .get_result(conn)?;
+    let coming: i64 = containers::table
+        .filter(containers::dest_site_id.eq(site_id))
+        .filter(containers::type_id.eq(type_id))
+        .filter(containers::state.eq(Place::InTransit.as_str()))
+        .filter(containers::condition.eq(Condition::Clean.as_str()))
+        .count()
+        .get_result(conn)?;
+    Ok(here + coming)
+}
+
+fn check_low_stock(
+    conn: &mut DbConnection,
+    config: &Config,
+    site_id: &str,
+    type_id: &str,
+    min: i64,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let subject = format!("{site_id}/{type_id}");
+    let have = clean_and_inbound(conn, site_id, type_id)?;
+    if have >= min {
+        return clear(conn, now, Kind::LowStock, &subject);
+    }
+    let site = find_site(conn, site_id)?.map_or_else(|| site_id.to_owned(), |s| s.name);
+    let kind = find_type(conn, type_id)?.map_or_else(|| type_id.to_owned(), |t| t.name);
+    let about = About {
+        site_id: Some(site_id.to_owned()),
+        type_id: Some(type_id.to_owned()),
+        ..About::default()
+    };
+    let audiences = [
+        Audience::AtSites(vec![site_id.to_owned()]),
+        Audience::Coordinators,
+    ];
+    let render = |lang| texts::low_stock(lang, &site, &kind, have, min);
+    raise(
+        conn,
+        config,
+        now,
+        Kind::LowStock,
+        &subject,
+        about,
+        &audiences,
+        &render,
+    )
+}
+
+/// The thresholds in force at a shop: its own, or the loop's defaults.
+pub fn collection_limits(
+    conn: &mut DbConnection,
+    config: &Config,
+    shop_id: &str,
+) -> QueryResult<(i64, f64)> {
+    let own: Option<(Option<i64>, Option<f64>)> = collection_thresholds::table
+        .find(shop_id)
+        .select((
+            collection_thresholds::min_dirty,
+            collection_thresholds::max_wait_days,
+        ))
+        .first(conn)
+        .optional()?;
+    let (min, days) = own.unwrap_or((None, None));
+    Ok((
+        min.unwrap_or(config.mail.collect_min_dirty),
+        days.unwrap_or(config.mail.collect_max_days),
+    ))
+}
+
+fn check_collection(
+    conn: &mut DbConnection,
+    config: &Config,
+    shop_id: &str,
+    shop: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let (dirty, oldest): (i64, Option<NaiveDateTime>) = containers::table
+        .filter(containers::site_id.eq(shop_id))
+        .filter(containers::state.eq(Place::AtSite.as_str()))
+        .filter(containers::condition.eq(Condition::Dirty.as_str()))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(containers::last_event_at),
+        ))
+        .first(conn)?;
+    let (min_dirty, max_days) = collection_limits(conn, config, shop_id)?;
+    let oldest_days = oldest.map_or(0.0, |t| (now - t).num_seconds() as f64 / 86_400.0);
+    if dirty == 0 || (dirty < min_dirty && oldest_days <= max_days) {
+        return clear(conn, now, Kind::CollectionNeeded, shop_id);
+    }
+    let about = About {
+        site_id: Some(shop_id.to_owned()),
+        ..About::default()
+    };
+    let why = texts::Collection {
+        shop,
+        dirty,
+        oldest_days,
+        min_dirty,
+        max_days,
+    };
+    let render = |lang| texts::collection(lang, &why);
+    let audiences = [Audience::Washers, Audience::Coordinators];
+    raise(
+        conn,
+        config,
+        now,
+        Kind::CollectionNeeded,
+        shop_id,
+        about,
+        &audiences,
+        &render,
+    )
+}
+
+/// Checks a completed wash batch's share of rejects. Each batch is told of once.
+pub fn check_batch(
+    conn: &mut DbConnection,
+    config: &Config,
+    batch: &WashBatch,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let total = batch.washed + batch.rejected;
+    let Some(finished_at) = batch.finished_at else {
+        return Ok(());
+    };
+    if total == 0 || (batch.rejected as f64) <= config.mail.reject_share * total as f64 {
+        return Ok(());
+    }
+    let washer = find_site(conn, &batch.site_id)?.map_or_else(|| batch.site_id.clone(), |s| s.name);
+    let why = texts::Rejects {
+        washer: &washer,
+        finished_at,
+        rejected: batch.rejected,
+        total,
+        threshold: config.mail.reject_share,
+        batch_id: &batch.id,
+    };
+    let about = About {
+        site_id: Some(batch.site_id.clone()),
+        batch_id: Some(batch.id.clone()),
+        ..About::default()
+    };
+    let render = |lang| texts::wash_rejects(lang, &why);
+    raise(
+        conn,
+        config,
+        now,
+        Kind::WashRejects,
+        &batch.id,
+        about,
+        &[Audience::Coordinators],
+        &render,
+    )?;
+    // A batch's rejects happen once: the alert ends as it starts.
+    clear(conn, now, Kind::WashRejects, &batch.id)
+}
+
+/// Shipments with containers still in transit after the overdue delay start an alert; those
+/// with none left end theirs.
+pub fn check_shipments(
+    conn: &mut DbConnection,
+    config: &Config,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let hours = config.mail.shipment_overdue_hours;
+    let cutoff = now - chrono::Duration::seconds((hours * 3600.0) as i64);
+    let late: Vec<(String, String, String, NaiveDateTime)> = shipments::table
+        .filter(shipments::departed_at.lt(cutoff))
+        .filter(diesel::dsl::exists(
+            containers::table
+                .filter(containers::shipment_id.eq(shipments::id.nullable()))
+                .filter(containers::state.eq(Place::InTransit.as_str())),
+        ))
+        .select((
+            shipments::id,
+            shipments::from_site_id,
+            shipments::to_site_id,
+            shipments::departed_at,
+        ))
+        .load(conn)?;
+    let in_force: Vec<String> = alerts::table
+        .filter(alerts::kind.eq(Kind::ShipmentOverdue.as_str()))
+        .filter(alerts::cleared_at.is_null())
+        .select(alerts::subject)
+        .load(conn)?;
+    for id in in_force
+        .iter()
+        .filter(|id| !late.iter().any(|l| &l.0 == *id))
+    {
+        clear(conn, now, Kind::ShipmentOverdue, id)?;
+    }
+    for (id, from, to, departed_at) in late.into_iter().filter(|l| !in_force.contains(&l.0)) {
+        let name = |conn: &mut DbConnection, s: &str| -> QueryResult<String> {
+            Ok(find_site(conn, s)?.map_or_else(|| s.to_owned(), |s| s.name))
+        };
+        let (from_name, to_name) = (name(conn, &from)?, name(conn, &to)?);
+        let on_board: Vec<i64> = shipment_loads::table
+            .filter(shipment_loads::shipment_id.eq(&id))
+            .select(shipment_loads::containers)
+            .load(conn)?;
+        let o = texts::Overdue {
+            from: &from_name,
+            to: &to_name,
+            departed_at,
+            hours,
+            containers: on_board.iter().sum(),
+            shipment_id: &id,
+        };
+        let about = About {
+            site_id: Some(from.clone()),
+            shipment_id: Some(id.clone()),
+            ..About::default()
+        };
+        let render = |lang| texts::overdue(lang, &o);
+        let audiences = [Audience::AtSites(vec![from.clone(), to.clone()])];
+        raise(
+            conn,
+            config,
+            now,
+            Kind::ShipmentOverdue,
+            &id,
+            about,
+            &audiences,
+            &render,
+        )?;
+    }
+    Ok(())
+}
+
+/// Every check, for the periodic sweep: what time alone can start (a dirty container waiting
+/// too long, a shipment not received) and what may have been missed.
+pub fn sweep(conn: &mut DbConnection, config: &Config, now: NaiveDateTime) -> QueryResult<()> {
+    let mut all: BTreeSet<String> = low_stock_thresholds::table
+        .select(low_stock_thresholds::site_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    all.extend(
+        sites::table
+            .filter(sites::kind.eq(SiteKind::Shop.as_str()))
+            .select(sites::id)
+            .load::<String>(conn)?,
+    );
+    check_sites(conn, config, &all, now)?;
+    check_shipments(conn, config, now)
+}
+
+/// The alerts in force, oldest first.
+pub fn in_force(conn: &mut DbConnection) -> QueryResult<Vec<Alert>> {
+    alerts::table
+        .filter(alerts::cleared_at.is_null())
+        .order(alerts::raised_at)
+        .select(Alert::as_select())
+        .load(conn)
+}
