@@ -93,7 +93,7 @@ pub fn smtp_url() -> String {
 /// The mails the test SMTP server received for any of `addresses`.
 pub fn smtp_received(addresses: &[String]) -> Vec<Received> {
     let root = std::env::var("BOUCLE_TEST_MAILDIR")
-        .unwrap_or_else(|_| "/tmp/boucle-smtp/maildir".to_owned());
+        .expect("BOUCLE_TEST_MAILDIR names the SMTP server's Maildir (see .ci/smtp.sh)");
     let mut all = read_dir(&Path::new(&root).join("new"));
     all.extend(read_dir(&Path::new(&root).join("cur")));
     all.retain(|m| addresses.iter().any(|a| m.to.contains(a.as_str())));
