@@ -209,12 +209,13 @@ pub fn claim(
 }
 
 /// Records how delivering `id` went. Only the sender holding the claim writes; a failure is
-/// retried after a back-off doubling from `retry`, until `max_attempts` tries.
+/// retried after a back-off doubling from `retry`, until `max_attempts` tries, unless it is
+/// permanent.
 pub fn finish(
     conn: &mut DbConnection,
     row: &OutboxRow,
     worker: &str,
-    outcome: Result<(), String>,
+    outcome: Result<(), super::sender::Failure>,
     settings: &super::Settings,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -231,8 +232,8 @@ pub fn finish(
                 outbox::last_error.eq(None::<String>),
             ))
             .execute(conn)?,
-        Err(error) => {
-            let given_up = row.attempts >= settings.max_attempts;
+        Err(super::sender::Failure { error, permanent }) => {
+            let given_up = permanent || row.attempts >= settings.max_attempts;
             let wait = backoff(settings.retry, row.attempts);
             diesel::update(mine)
                 .set((

@@ -34,15 +34,43 @@ impl Transport {
     }
 
     /// Delivers one mail; the error is kept in the outbox as written here.
-    pub fn deliver(&self, row: &OutboxRow, from: &Mailbox) -> Result<(), String> {
-        let message = build(row, from)?;
+    pub fn deliver(&self, row: &OutboxRow, from: &Mailbox) -> Result<(), Failure> {
+        let message = build(row, from).map_err(Failure::permanent)?;
         match self {
-            Transport::Smtp(smtp) => smtp
-                .send(&message)
-                .map(drop)
-                .map_err(|e| format!("the SMTP server refused or did not answer: {e}")),
-            Transport::Files(dir) => write_file(dir, &row.id, &message.formatted())
-                .map_err(|e| format!("cannot write the mail in {}: {e}", dir.display())),
+            Transport::Smtp(smtp) => smtp.send(&message).map(drop).map_err(|e| Failure {
+                permanent: e.is_permanent(),
+                error: if e.is_permanent() {
+                    format!("the SMTP server refused this mail for good: {e}")
+                } else {
+                    format!("the SMTP server refused or did not answer: {e}")
+                },
+            }),
+            Transport::Files(dir) => write_file(dir, &row.id, &message.formatted()).map_err(|e| {
+                Failure::transient(format!("cannot write the mail in {}: {e}", dir.display()))
+            }),
+        }
+    }
+}
+
+/// Why a mail was not delivered; a permanent failure (a bad address, a 5xx answer) is not
+/// tried again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub error: String,
+    pub permanent: bool,
+}
+
+impl Failure {
+    pub fn permanent(error: String) -> Failure {
+        Failure {
+            error,
+            permanent: true,
+        }
+    }
+    pub fn transient(error: String) -> Failure {
+        Failure {
+            error,
+            permanent: false,
         }
     }
 }
@@ -127,7 +155,7 @@ pub fn deliver_due(
                     tracing::info!(mail = %row.id, kind = %row.kind, to = %row.recipient, "mail sent");
                 }
                 Err(e) => {
-                    tracing::warn!(mail = %row.id, to = %row.recipient, attempt = row.attempts, error = %e, "mail not sent")
+                    tracing::warn!(mail = %row.id, to = %row.recipient, attempt = row.attempts, error = %e.error, "mail not sent")
                 }
             }
             let mut conn = db.write_conn()?;

@@ -22,7 +22,8 @@ use crate::reports::scan;
 
 on_both_backends!(
     the_weekly_digest_gives_the_report_figures_once,
-    a_refusing_mail_server_keeps_mails_queued_with_the_error
+    a_refusing_mail_server_keeps_mails_queued_with_the_error,
+    an_address_refused_for_good_is_not_tried_again
 );
 
 /// Tests through the real SMTP server: skipped, saying so, when none is given.
@@ -206,6 +207,56 @@ async fn a_refusing_mail_server_keeps_mails_queued_with_the_error(backend: Backe
     })
     .await;
     assert_eq!(failed[0]["attempts"], 2);
+}
+
+/// An SMTP server on loopback that refuses every recipient for good (550), as a server does
+/// for a mailbox that does not exist. Returns its URL.
+async fn refusing_server() -> String {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let port = listener.local_addr().expect("address").port();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 refusing.test ESMTP\r\n").await.ok();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                    let answer: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" | "MAIL" | "RSET" | "NOOP" => b"250 ok\r\n",
+                        "RCPT" => b"550 5.1.1 no such mailbox here\r\n",
+                        "QUIT" => b"221 bye\r\n",
+                        _ => b"502 not here\r\n",
+                    };
+                    write.write_all(answer).await.ok();
+                    if verb == "QUIT" {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    format!("smtp://127.0.0.1:{port}")
+}
+
+async fn an_address_refused_for_good_is_not_tried_again(backend: Backend) {
+    let smtp = refusing_server().await;
+    let app = fast_mail(backend, &[("SMTP_URL", &smtp), ("MAIL_RETRY_SECS", "0.05")]).await;
+    let l = small_loop(&app).await;
+    app.commission(&l.jar, &l.producer, 1, &ago(1.0)).await;
+    assert_eq!(low_stock(&app, &l, 5).await["low"], true);
+    let failed = outbox_until(&app, "failed", |m| !m.is_empty()).await;
+    assert_eq!(failed.len(), 1, "{:?}", outbox(&app, "").await);
+    assert_eq!(failed[0]["attempts"], 1, "not tried again");
+    let error = failed[0]["last_error"].as_str().expect("the error kept");
+    assert!(
+        error.starts_with("the SMTP server refused this mail for good"),
+        "{error}"
+    );
+    assert!(error.contains("no such mailbox here"), "{error}");
 }
 
 fn unique(name: &str) -> String {
