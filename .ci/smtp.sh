@@ -11,7 +11,8 @@ fi
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 port=2525
 while listening "$port"; do port=$((port + 1)); done
-mkdir -p "$maildir"
+# The Mailbox handler makes the Maildir (with cur, new, tmp) only if the folder is absent.
+mkdir -p "$(dirname "$maildir")"
 # -n: do not switch to the nobody user; the Mailbox handler writes a Maildir.
 nohup /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$port" \
   -c aiosmtpd.handlers.Mailbox "$maildir" >"$maildir.log" 2>&1 &
