@@ -57,7 +57,7 @@ pub async fn put_low_stock(
             .ok_or_else(|| invalid(format!("no container type has the id {}", b.type_id)))?;
         let now = now();
         thresholds::put_low_stock(conn, &b.site_id, &b.type_id, b.min_clean, now)?;
-        alerts::check_sites(conn, &config, &[b.site_id.clone()].into(), now)?;
+        alerts::check_sites(conn, &config, std::slice::from_ref(&site), now)?;
         let have = alerts::clean_and_inbound(conn, &b.site_id, &b.type_id)?;
         Ok(json!({
             "site_id": b.site_id,
@@ -107,7 +107,7 @@ pub async fn put_collection(
         }
         let now = now();
         thresholds::put_collection(conn, &site.id, b.min_dirty, b.max_wait_days, now)?;
-        alerts::check_sites(conn, &config, &[site.id.clone()].into(), now)?;
+        alerts::check_sites(conn, &config, std::slice::from_ref(&site), now)?;
         let (min_dirty, max_wait_days) = alerts::collection_limits(conn, &config, &site.id)?;
         Ok(json!({
             "site_id": site.id,

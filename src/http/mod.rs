@@ -233,12 +233,17 @@ pub async fn record<T: Send + 'static>(
     now: NaiveDateTime,
     f: impl FnOnce(&mut DbConnection, &mut Recorder) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
-    let config = state.config.clone();
+    let shared = state.clone();
     let user_id = user_id.to_owned();
     write(state, move |conn| {
+        let config = &shared.config;
         let mut rec = Recorder::new(Some(user_id), &config.code_prefix, now);
         let answer = f(conn, &mut rec)?;
-        crate::mail::alerts::check_sites(conn, &config, &rec.touched, now)?;
+        let mut touched = Vec::with_capacity(rec.touched.len());
+        for id in std::mem::take(&mut rec.touched) {
+            touched.extend(rec.site(conn, &id)?);
+        }
+        crate::mail::alerts::check_sites(conn, config, &touched, now)?;
         Ok(answer)
     })
     .await

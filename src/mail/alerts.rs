@@ -2,8 +2,6 @@
 //! (and by a periodic sweep for those that time alone starts). An alert in force is a row of
 //! `alerts`; its mails are queued when the row is made, so each start is told once.
 
-use std::collections::BTreeSet;
-
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -12,10 +10,9 @@ use super::outbox::{queue, recipients, Audience, Content};
 use super::{texts, Kind, Lang};
 use crate::config::Config;
 use crate::db::catalog::{find_site, find_type};
-use crate::db::models::WashBatch;
+use crate::db::models::{Site, WashBatch};
 use crate::db::schema::{
     alerts, collection_thresholds, containers, low_stock_thresholds, shipment_loads, shipments,
-    sites,
 };
 use crate::db::DbConnection;
 use crate::domain::state::{Condition, Place, SiteKind};
@@ -116,30 +113,30 @@ fn clear(
     Ok(())
 }
 
-/// Checks the alerts that events at `sites` may have started or ended: low stock at
-/// producers, collection needed at shops.
+/// Checks the alerts that events at `sites` may have started or ended: low stock at the
+/// sites that fill, collection needed at shops.
 pub fn check_sites(
     conn: &mut DbConnection,
     config: &Config,
-    sites: &BTreeSet<String>,
+    sites: &[Site],
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    for site_id in sites {
-        let thresholds: Vec<(String, i64)> = low_stock_thresholds::table
-            .filter(low_stock_thresholds::site_id.eq(site_id))
-            .select((
-                low_stock_thresholds::type_id,
-                low_stock_thresholds::min_clean,
-            ))
-            .load(conn)?;
-        for (type_id, min) in thresholds {
-            check_low_stock(conn, config, site_id, &type_id, min, now)?;
-        }
-        let Some(site) = find_site(conn, site_id)? else {
-            continue;
-        };
-        if SiteKind::parse(&site.kind) == Some(SiteKind::Shop) {
-            check_collection(conn, config, &site.id, &site.name, now)?;
+    for site in sites {
+        match SiteKind::parse(&site.kind) {
+            Some(SiteKind::Shop) => check_collection(conn, config, &site.id, &site.name, now)?,
+            Some(SiteKind::Producer | SiteKind::Company | SiteKind::Hub) => {
+                let thresholds: Vec<(String, i64)> = low_stock_thresholds::table
+                    .filter(low_stock_thresholds::site_id.eq(&site.id))
+                    .select((
+                        low_stock_thresholds::type_id,
+                        low_stock_thresholds::min_clean,
+                    ))
+                    .load(conn)?;
+                for (type_id, min) in thresholds {
+                    check_low_stock(conn, config, site, &type_id, min, now)?;
+                }
+            }
+            _ => {}
         }
     }
     Ok(())
@@ -171,17 +168,17 @@ pub fn clean_and_inbound(
 fn check_low_stock(
     conn: &mut DbConnection,
     config: &Config,
-    site_id: &str,
+    site: &Site,
     type_id: &str,
     min: i64,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
+    let site_id = &site.id;
     let subject = format!("{site_id}/{type_id}");
     let have = clean_and_inbound(conn, site_id, type_id)?;
     if have >= min {
         return clear(conn, now, Kind::LowStock, &subject);
     }
-    let site = find_site(conn, site_id)?.map_or_else(|| site_id.to_owned(), |s| s.name);
     let kind = find_type(conn, type_id)?.map_or_else(|| type_id.to_owned(), |t| t.name);
     let about = About {
         site_id: Some(site_id.to_owned()),
@@ -192,7 +189,7 @@ fn check_low_stock(
         Audience::AtSites(vec![site_id.to_owned()]),
         Audience::Coordinators,
     ];
-    let render = |lang| texts::low_stock(lang, &site, &kind, have, min);
+    let render = |lang| texts::low_stock(lang, &site.name, &kind, have, min);
     raise(
         conn,
         config,
@@ -390,17 +387,7 @@ pub fn check_shipments(
 /// Every check, for the periodic sweep: what time alone can start (a dirty container waiting
 /// too long, a shipment not received) and what may have been missed.
 pub fn sweep(conn: &mut DbConnection, config: &Config, now: NaiveDateTime) -> QueryResult<()> {
-    let mut all: BTreeSet<String> = low_stock_thresholds::table
-        .select(low_stock_thresholds::site_id)
-        .load::<String>(conn)?
-        .into_iter()
-        .collect();
-    all.extend(
-        sites::table
-            .filter(sites::kind.eq(SiteKind::Shop.as_str()))
-            .select(sites::id)
-            .load::<String>(conn)?,
-    );
+    let all = crate::db::catalog::list_sites(conn)?;
     check_sites(conn, config, &all, now)?;
     check_shipments(conn, config, now)
 }
