@@ -144,7 +144,7 @@ pub async fn complete(
         let was_open = batch.finished_at.is_none();
         let report = wash::complete(conn, rec, batch, &done)?.map_err(refused)?;
         if was_open {
-            crate::mail::alerts::check_batch(conn, &config, &report.batch, now)?;
+            crate::mail::operations::check_batch(conn, &config, &report.batch, now)?;
         }
         Ok(report)
     })

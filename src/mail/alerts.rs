@@ -9,11 +9,9 @@ use serde::Serialize;
 use super::outbox::{queue, recipients, Audience, Content};
 use super::{texts, Kind, Lang};
 use crate::config::Config;
-use crate::db::catalog::{find_site, find_type};
-use crate::db::models::{Site, WashBatch};
-use crate::db::schema::{
-    alerts, collection_thresholds, containers, low_stock_thresholds, shipment_loads, shipments,
-};
+use crate::db::catalog::find_type;
+use crate::db::models::Site;
+use crate::db::schema::{alerts, collection_thresholds, containers, low_stock_thresholds};
 use crate::db::DbConnection;
 use crate::domain::state::{Condition, Place, SiteKind};
 
@@ -34,18 +32,18 @@ pub struct Alert {
 
 /// What an alert is about, for its row.
 #[derive(Default)]
-struct About {
-    site_id: Option<String>,
-    type_id: Option<String>,
-    shipment_id: Option<String>,
-    batch_id: Option<String>,
+pub(super) struct About {
+    pub(super) site_id: Option<String>,
+    pub(super) type_id: Option<String>,
+    pub(super) shipment_id: Option<String>,
+    pub(super) batch_id: Option<String>,
 }
 
 /// Makes the alert `kind` on `subject` in force, unless it is already, and queues its mails.
 /// Two instances noticing the same start at once: one insert wins on the unique index, the
 /// other's savepoint is rolled back and it sends nothing.
 #[allow(clippy::too_many_arguments)]
-fn raise(
+pub(super) fn raise(
     conn: &mut DbConnection,
     config: &Config,
     now: NaiveDateTime,
@@ -96,7 +94,7 @@ fn raise(
 }
 
 /// Ends the alert `kind` on `subject` if one is in force.
-fn clear(
+pub(super) fn clear(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     kind: Kind,
@@ -269,127 +267,12 @@ fn check_collection(
     )
 }
 
-/// Checks a completed wash batch's share of rejects. Each batch is told of once.
-pub fn check_batch(
-    conn: &mut DbConnection,
-    config: &Config,
-    batch: &WashBatch,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    let total = batch.washed + batch.rejected;
-    let Some(finished_at) = batch.finished_at else {
-        return Ok(());
-    };
-    if total == 0 || (batch.rejected as f64) <= config.mail.reject_share * total as f64 {
-        return Ok(());
-    }
-    let washer = find_site(conn, &batch.site_id)?.map_or_else(|| batch.site_id.clone(), |s| s.name);
-    let why = texts::Rejects {
-        washer: &washer,
-        finished_at,
-        rejected: batch.rejected,
-        total,
-        threshold: config.mail.reject_share,
-        batch_id: &batch.id,
-    };
-    let about = About {
-        site_id: Some(batch.site_id.clone()),
-        batch_id: Some(batch.id.clone()),
-        ..About::default()
-    };
-    let render = |lang| texts::wash_rejects(lang, &why);
-    raise(
-        conn,
-        config,
-        now,
-        Kind::WashRejects,
-        &batch.id,
-        about,
-        &[Audience::Coordinators],
-        &render,
-    )?;
-    // A batch's rejects happen once: the alert ends as it starts.
-    clear(conn, now, Kind::WashRejects, &batch.id)
-}
-
-/// Shipments with containers still in transit after the overdue delay start an alert; those
-/// with none left end theirs.
-pub fn check_shipments(
-    conn: &mut DbConnection,
-    config: &Config,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    let hours = config.mail.shipment_overdue_hours;
-    let cutoff = now - chrono::Duration::seconds((hours * 3600.0) as i64);
-    let late: Vec<(String, String, String, NaiveDateTime)> = shipments::table
-        .filter(shipments::departed_at.lt(cutoff))
-        .filter(diesel::dsl::exists(
-            containers::table
-                .filter(containers::shipment_id.eq(shipments::id.nullable()))
-                .filter(containers::state.eq(Place::InTransit.as_str())),
-        ))
-        .select((
-            shipments::id,
-            shipments::from_site_id,
-            shipments::to_site_id,
-            shipments::departed_at,
-        ))
-        .load(conn)?;
-    let in_force: Vec<String> = alerts::table
-        .filter(alerts::kind.eq(Kind::ShipmentOverdue.as_str()))
-        .filter(alerts::cleared_at.is_null())
-        .select(alerts::subject)
-        .load(conn)?;
-    for id in in_force
-        .iter()
-        .filter(|id| !late.iter().any(|l| &l.0 == *id))
-    {
-        clear(conn, now, Kind::ShipmentOverdue, id)?;
-    }
-    for (id, from, to, departed_at) in late.into_iter().filter(|l| !in_force.contains(&l.0)) {
-        let name = |conn: &mut DbConnection, s: &str| -> QueryResult<String> {
-            Ok(find_site(conn, s)?.map_or_else(|| s.to_owned(), |s| s.name))
-        };
-        let (from_name, to_name) = (name(conn, &from)?, name(conn, &to)?);
-        let on_board: Vec<i64> = shipment_loads::table
-            .filter(shipment_loads::shipment_id.eq(&id))
-            .select(shipment_loads::containers)
-            .load(conn)?;
-        let o = texts::Overdue {
-            from: &from_name,
-            to: &to_name,
-            departed_at,
-            hours,
-            containers: on_board.iter().sum(),
-            shipment_id: &id,
-        };
-        let about = About {
-            site_id: Some(from.clone()),
-            shipment_id: Some(id.clone()),
-            ..About::default()
-        };
-        let render = |lang| texts::overdue(lang, &o);
-        let audiences = [Audience::AtSites(vec![from.clone(), to.clone()])];
-        raise(
-            conn,
-            config,
-            now,
-            Kind::ShipmentOverdue,
-            &id,
-            about,
-            &audiences,
-            &render,
-        )?;
-    }
-    Ok(())
-}
-
 /// Every check, for the periodic sweep: what time alone can start (a dirty container waiting
 /// too long, a shipment not received) and what may have been missed.
 pub fn sweep(conn: &mut DbConnection, config: &Config, now: NaiveDateTime) -> QueryResult<()> {
     let all = crate::db::catalog::list_sites(conn)?;
     check_sites(conn, config, &all, now)?;
-    check_shipments(conn, config, now)
+    super::operations::check_shipments(conn, config, now)
 }
 
 /// The alerts in force, oldest first.

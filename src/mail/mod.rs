@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod digest;
+pub mod operations;
 pub mod outbox;
 pub mod prefs;
 pub mod sender;

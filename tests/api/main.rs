@@ -9,6 +9,8 @@ mod flows;
 mod helpers;
 mod mail;
 mod mail_delivery;
+mod mail_prefs;
+mod mail_smtp;
 mod mailbox;
 mod migrations;
 mod replay;
