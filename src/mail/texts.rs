@@ -110,11 +110,11 @@ pub fn collection(lang: Lang, c: &Collection) -> Content {
     let days = num(lang, c.oldest_days, 1);
     let (subject, text) = match lang {
         Lang::Fr => (
-            format!("Collecte à prévoir : {} ({} contenants sales)", c.shop, c.dirty),
+            format!("Collecte à prévoir : {} ({} {})", c.shop, c.dirty, if c.dirty > 1 { "contenants sales" } else { "contenant sale" }),
             format!("{} garde {} contenant(s) sales ; le plus ancien attend depuis {days} jour(s).\nUne collecte est demandée à partir de {} contenants ou de {} jour(s) d'attente.\n\nPrévoyez un passage pour les ramener à la laverie.", c.shop, c.dirty, c.min_dirty, num(lang, c.max_days, 1)),
         ),
         Lang::En => (
-            format!("Collection needed: {} ({} dirty containers)", c.shop, c.dirty),
+            format!("Collection needed: {} ({} {})", c.shop, c.dirty, if c.dirty > 1 { "dirty containers" } else { "dirty container" }),
             format!("{} holds {} dirty container(s); the oldest has waited {days} day(s).\nA collection is called for from {} containers or {} day(s) of waiting.\n\nPlan a round to bring them to the washer.", c.shop, c.dirty, c.min_dirty, num(lang, c.max_days, 1)),
         ),
     };

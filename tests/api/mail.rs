@@ -214,7 +214,7 @@ async fn collection_is_called_for_by_count_and_by_age(backend: Backend) {
         "Laiterie Noyal is a producer; collection alerts watch shops"
     );
     returned(&app, &l, &jars[3..4], &[ago(8.0)]).await;
-    let old = "Collecte à prévoir : Biocoop Rennes (1 contenants sales)";
+    let old = "Collecte à prévoir : Biocoop Rennes (1 contenant sale)";
     let mails = wait_for(4, || files(&app)).await;
     let late: Vec<_> = mails.iter().filter(|m| m.subject == old).collect();
     assert_eq!(late.len(), 2, "{:?}", to_and_subject(&mails));
