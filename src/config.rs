@@ -16,6 +16,8 @@ pub struct Config {
     pub db_pool_size: u32,
     /// Mail transport, alert thresholds and schedules.
     pub mail: crate::mail::Settings,
+    /// The loop's GS1 company prefix: containers then have GRAIs and Digital Link QR codes.
+    pub gs1: Option<crate::domain::gs1::CompanyPrefix>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +60,11 @@ pub const DEFAULTS: &[(&str, &str, &str)] = &[
         "road km per great-circle km, when a leg has no route",
     ),
     ("CODE_PREFIX", "BC", "the letters before every short code"),
+    (
+        "GS1_COMPANY_PREFIX",
+        "",
+        "the loop's GS1 company prefix (4 to 11 digits): GRAIs and GS1 Digital Link QR codes",
+    ),
     ("DB_POOL_SIZE", "8", "database connections kept open"),
     (
         "SMTP_URL",
@@ -182,8 +189,22 @@ impl Config {
                 reason: "give a whole number from 1 to 256".into(),
             })?;
         let mail = crate::mail::Settings::from_lookup(&get)?;
+        let gs1_text = get("GS1_COMPANY_PREFIX");
+        let gs1 = Some(gs1_text.trim())
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                crate::domain::gs1::CompanyPrefix::parse(t).map_err(|e| {
+                    ConfigError::new(
+                        "GS1_COMPANY_PREFIX",
+                        &gs1_text,
+                        format!("{e}; give the prefix GS1 assigned to the loop, e.g. 3770012"),
+                    )
+                })
+            })
+            .transpose()?;
         Ok(Config {
             mail,
+            gs1,
             database_url: get("DATABASE_URL"),
             bind_addr,
             base_url,

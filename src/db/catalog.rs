@@ -75,11 +75,19 @@ pub fn list_routes(conn: &mut DbConnection) -> QueryResult<Vec<Route>> {
         .load(conn)
 }
 
-pub fn insert_type(conn: &mut DbConnection, t: &ContainerType) -> QueryResult<()> {
+/// Saves a new type with the next asset type number, which it returns.
+pub fn insert_type(conn: &mut DbConnection, t: &ContainerType) -> QueryResult<i64> {
+    let last: Option<i64> = container_types::table
+        .select(diesel::dsl::max(container_types::asset_type))
+        .first(conn)?;
+    let numbered = ContainerType {
+        asset_type: last.unwrap_or(0) + 1,
+        ..t.clone()
+    };
     diesel::insert_into(container_types::table)
-        .values(t)
-        .execute(conn)
-        .map(drop)
+        .values(&numbered)
+        .execute(conn)?;
+    Ok(numbered.asset_type)
 }
 
 pub fn list_types(conn: &mut DbConnection) -> QueryResult<Vec<ContainerType>> {

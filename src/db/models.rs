@@ -41,6 +41,8 @@ pub struct ContainerType {
     pub tare_mass_g: f64,
     pub single_use_mass_g: f64,
     pub created_at: NaiveDateTime,
+    /// The GS1 asset type number, given by [`crate::db::catalog::insert_type`].
+    pub asset_type: i64,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -84,6 +84,8 @@ impl Outcome {
 pub struct Recorder {
     pub user_id: Option<String>,
     pub prefix: String,
+    /// The loop's GS1 company prefix, for codes given as GRAIs.
+    pub gs1: Option<crate::domain::gs1::CompanyPrefix>,
     pub now: NaiveDateTime,
     sites: HashMap<String, Site>,
     /// Sites whose stock the recorded events changed: where containers were, went or are
@@ -96,6 +98,7 @@ impl Recorder {
         Recorder {
             user_id,
             prefix: prefix.to_owned(),
+            gs1: None,
             now,
             sites: HashMap::new(),
             touched: BTreeSet::new(),
@@ -126,7 +129,7 @@ impl Recorder {
         conn: &mut DbConnection,
         code: &str,
     ) -> anyhow::Result<Result<Container, Rejection>> {
-        let parsed = match parse_any(code, &self.prefix) {
+        let parsed = match parse_any(code, &self.prefix, self.gs1.as_ref()) {
             Ok(parsed) => parsed,
             Err(e) => {
                 return Ok(Err(Rejection::new(
@@ -135,16 +138,19 @@ impl Recorder {
                 )))
             }
         };
-        let found = find_by_serial(conn, &parsed, true)?;
-        Ok(found.ok_or_else(|| {
-            Rejection::new(
+        let Some(found) = find_by_serial(conn, &parsed.code, true)? else {
+            return Ok(Err(Rejection::new(
                 "unknown_code",
                 format!(
                     "no container has the code {}; check the label, or ask a coordinator to commission it",
-                    parsed.display(&self.prefix)
+                    parsed.code.display(&self.prefix)
                 ),
-            )
-        }))
+            )));
+        };
+        if let Some(why) = asset_type_mismatch(conn, &found, parsed.asset_type)? {
+            return Ok(Err(Rejection::new("invalid_code", why)));
+        }
+        Ok(Ok(found))
     }
 
     /// Records `req`, or says why not. Database failures are errors; everything a person
@@ -270,6 +276,26 @@ impl Recorder {
             inferred,
         })
     }
+}
+
+/// When a GRAI named the container, says so if its asset type is not the container's type's.
+pub fn asset_type_mismatch(
+    conn: &mut DbConnection,
+    container: &Container,
+    asset_type: Option<u64>,
+) -> QueryResult<Option<String>> {
+    let Some(named) = asset_type else {
+        return Ok(None);
+    };
+    let Some(t) = super::catalog::find_type(conn, &container.type_id)? else {
+        return Ok(None);
+    };
+    Ok((u64::try_from(t.asset_type).ok() != Some(named)).then(|| {
+        format!(
+            "the GRAI names asset type {named}, but container {} is a {} (asset type {}); the label does not belong to this container",
+            container.code, t.name, t.asset_type
+        )
+    }))
 }
 
 pub fn parse_kind(site: &Site) -> anyhow::Result<SiteKind> {

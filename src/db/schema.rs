@@ -31,6 +31,7 @@ diesel::table! {
         tare_mass_g -> Double,
         single_use_mass_g -> Double,
         created_at -> Timestamp,
+        asset_type -> BigInt,
     }
 }
 

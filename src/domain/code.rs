@@ -103,16 +103,51 @@ impl fmt::Display for ShortCode {
     }
 }
 
-/// Reads a code however it reaches the service: typed, or as the container's URL that a
-/// hand scanner types from the QR code (`https://.../c/BC-7K3M-QD9A`).
-pub fn parse_any(input: &str, prefix: &str) -> Result<ShortCode, CodeError> {
+/// Why a scanned or typed text names no container.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error(transparent)]
+    Code(#[from] CodeError),
+    #[error(transparent)]
+    Gs1(#[from] super::gs1::Gs1Error),
+    #[error("it is a GS1 GRAI, but this loop has no GS1 company prefix (GS1_COMPANY_PREFIX)")]
+    NoGs1,
+}
+
+/// A code as read: the short code, and the asset type a GRAI named (to be checked against the
+/// container's type).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    pub code: ShortCode,
+    pub asset_type: Option<u64>,
+}
+
+/// Reads a code however it reaches the service: typed, as the container's URL that a hand
+/// scanner types from the QR code (`https://.../c/BC-7K3M-QD9A`), or, when the loop has a GS1
+/// company prefix, as a GRAI (Digital Link URI, element string or raw barcode data).
+pub fn parse_any(
+    input: &str,
+    prefix: &str,
+    gs1: Option<&super::gs1::CompanyPrefix>,
+) -> Result<Parsed, ParseError> {
     let decoded = percent_encoding::percent_decode_str(input.trim()).decode_utf8_lossy();
     let text = decoded.as_ref();
+    if let Some(value) = super::gs1::grai_value(text) {
+        let company = gs1.ok_or(ParseError::NoGs1)?;
+        let (grai, code) = super::gs1::Grai::parse_value(value, company)?;
+        return Ok(Parsed {
+            code,
+            asset_type: Some(grai.asset_type_number()),
+        });
+    }
     let text = match text.rfind("/c/") {
         Some(pos) => text[pos + 3..].split(['?', '#', '/']).next().unwrap_or(""),
         None => text,
     };
-    ShortCode::parse(text, prefix)
+    Ok(Parsed {
+        code: ShortCode::parse(text, prefix)?,
+        asset_type: None,
+    })
 }
 
 fn symbol_value(c: char) -> Option<u8> {
@@ -238,7 +273,8 @@ mod tests {
     fn the_scanned_url_is_understood() {
         let code = ShortCode::from_serial(77);
         let url = format!("https://boucle.example.org/c/{}?src=qr", code.display("ZW"));
-        assert_eq!(parse_any(&url, "ZW"), Ok(code));
+        let parsed = parse_any(&url, "ZW", None).map(|p| p.code);
+        assert_eq!(parsed, Ok(code));
     }
 
     #[test]

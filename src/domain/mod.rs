@@ -4,6 +4,7 @@ pub mod co2e;
 pub mod code;
 pub mod distance;
 pub mod figures;
+pub mod gs1;
 pub mod report;
 pub mod roles;
 pub mod state;

@@ -175,10 +175,11 @@ pub async fn create_type(
         tare_mass_g: check_number("tare_mass_g", b.tare_mass_g, 0.0)?,
         single_use_mass_g: check_number("single_use_mass_g", b.single_use_mass_g, 0.0)?,
         created_at: catalog::now(),
+        asset_type: 0,
     };
     let saved = t.clone();
-    write(&state, move |conn| Ok(catalog::insert_type(conn, &saved)?)).await?;
-    Ok(HttpResponse::Created().json(TypeView::from(t)))
+    let asset_type = write(&state, move |conn| Ok(catalog::insert_type(conn, &saved)?)).await?;
+    Ok(HttpResponse::Created().json(TypeView::from(ContainerType { asset_type, ..t })))
 }
 
 pub async fn list_types(state: State, _authed: Authed) -> Result<HttpResponse, AppError> {

@@ -75,24 +75,50 @@ pub async fn commission(
         Ok(commission_in_db(conn, &order)?)
     })
     .await?;
-    let base = &state.config.base_url;
+    let links = super::links(&state).await?;
     let containers: Vec<ContainerView> = made
         .into_iter()
-        .map(|c| ContainerView::new(c, base))
+        .map(|c| ContainerView::new(c, &links))
         .collect();
     Ok(HttpResponse::Created().json(serde_json::json!({ "containers": containers })))
 }
 
+/// `GET /8003/{grai}`: the GS1 Digital Link URI in a container's QR code resolves to the
+/// container's page.
+pub async fn digital_link(state: State, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    if state.config.gs1.is_none() {
+        return Err(AppError::not_found(
+            "this loop has no GS1 company prefix, so no GS1 Digital Link; its QR codes carry /c/ URLs",
+        ));
+    }
+    let value = path.into_inner();
+    let container = lookup(&state, format!("(8003){value}")).await?;
+    let page = format!("{}/c/{}", state.config.base_url, container.code);
+    Ok(HttpResponse::TemporaryRedirect()
+        .insert_header((actix_web::http::header::LOCATION, page))
+        .finish())
+}
+
 /// The container a code in a path names, or a 4xx that says what is wrong with the code.
 async fn lookup(state: &State, code: String) -> Result<Container, AppError> {
-    let parsed = parse_any(&code, &state.config.code_prefix).map_err(|e| {
-        AppError::bad_request(
-            "invalid_code",
-            format!("{code:?} is not a container code: {e}"),
-        )
-    })?;
-    let shown = parsed.display(&state.config.code_prefix);
-    let found = read(state, move |conn| Ok(find_by_code(conn, &parsed)?)).await?;
+    let parsed =
+        parse_any(&code, &state.config.code_prefix, state.config.gs1.as_ref()).map_err(|e| {
+            AppError::bad_request(
+                "invalid_code",
+                format!("{code:?} is not a container code: {e}"),
+            )
+        })?;
+    let shown = parsed.code.display(&state.config.code_prefix);
+    let found = read(state, move |conn| {
+        let Some(c) = find_by_code(conn, &parsed.code)? else {
+            return Ok(None);
+        };
+        match crate::db::scans::asset_type_mismatch(conn, &c, parsed.asset_type)? {
+            Some(why) => Err(AppError::bad_request("invalid_code", why)),
+            None => Ok(Some(c)),
+        }
+    })
+    .await?;
     found.ok_or_else(|| {
         AppError::not_found(format!(
             "no container has the code {shown}; check the label"
@@ -106,7 +132,7 @@ pub async fn get(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let container = lookup(&state, path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(ContainerView::new(container, &state.config.base_url)))
+    Ok(HttpResponse::Ok().json(ContainerView::new(container, &super::links(&state).await?)))
 }
 
 /// The container's timeline. Users bound to a site see the events at their site only, so
@@ -159,7 +185,9 @@ async fn qr(
     draw: fn(&str) -> anyhow::Result<Vec<u8>>,
 ) -> Result<HttpResponse, AppError> {
     let container = lookup(&state, code).await?;
-    let url = format!("{}/c/{}", state.config.base_url, container.code);
+    let url = super::links(&state)
+        .await?
+        .url(&container.type_id, &container.code);
     let image = web::block(move || draw(&url)).await??;
     Ok(HttpResponse::Ok().content_type(content_type).body(image))
 }

@@ -61,6 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(json)
         .app_data(query)
         .app_data(path)
+        .route("/8003/{grai}", web::get().to(containers::digital_link))
         .route(
             "/unsubscribe/{token}",
             web::get().to(mail::unsubscribe_page),
@@ -199,6 +200,27 @@ async fn health(state: State) -> HttpResponse {
     }
 }
 
+/// How this request names containers: with the loop's GS1 prefix, the asset type of each
+/// container type is read (a few rows).
+pub async fn links(state: &State) -> Result<views::Links, AppError> {
+    let base_url = state.config.base_url.clone();
+    let code_prefix = state.config.code_prefix.clone();
+    let Some(prefix) = state.config.gs1.clone() else {
+        return Ok(views::Links {
+            base_url,
+            code_prefix,
+            gs1: None,
+        });
+    };
+    let types = read(state, |conn| Ok(crate::db::catalog::list_types(conn)?)).await?;
+    let numbers = types.into_iter().map(|t| (t.id, t.asset_type)).collect();
+    Ok(views::Links {
+        base_url,
+        code_prefix,
+        gs1: Some((prefix, numbers)),
+    })
+}
+
 /// Runs `f` with a reading connection off the async workers.
 pub async fn read<T: Send + 'static>(
     state: &State,
@@ -238,6 +260,7 @@ pub async fn record<T: Send + 'static>(
     write(state, move |conn| {
         let config = &shared.config;
         let mut rec = Recorder::new(Some(user_id), &config.code_prefix, now);
+        rec.gs1 = config.gs1.clone();
         let answer = f(conn, &mut rec)?;
         let mut touched = Vec::with_capacity(rec.touched.len());
         for id in std::mem::take(&mut rec.touched) {

@@ -74,7 +74,7 @@ pub async fn create(
     })
     .await?;
     Ok(HttpResponse::Ok()
-        .json(serde_json::json!({ "results": results(outcomes, &state.config.base_url) })))
+        .json(serde_json::json!({ "results": results(outcomes, &super::links(&state).await?) })))
 }
 
 fn check(authed: &Authed, s: Scan, now: chrono::NaiveDateTime) -> Result<EventRequest, Rejection> {

@@ -78,7 +78,7 @@ pub async fn create(
         shipments::create(conn, rec, &req)?.map_err(refused)
     })
     .await?;
-    Ok(HttpResponse::Created().json(ShipmentView::new(report, &state.config.base_url)))
+    Ok(HttpResponse::Created().json(ShipmentView::new(report, &super::links(&state).await?)))
 }
 
 pub async fn get(
@@ -99,7 +99,7 @@ pub async fn get(
         Ok(shipments::summary(conn, shipment)?)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(ShipmentView::new(report, &state.config.base_url)))
+    Ok(HttpResponse::Ok().json(ShipmentView::new(report, &super::links(&state).await?)))
 }
 
 #[derive(Deserialize)]
@@ -136,5 +136,5 @@ pub async fn receive(
         shipments::receive(conn, rec, shipment, at, b.codes)?.map_err(refused)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(ShipmentView::new(report, &state.config.base_url)))
+    Ok(HttpResponse::Ok().json(ShipmentView::new(report, &super::links(&state).await?)))
 }

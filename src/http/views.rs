@@ -1,5 +1,7 @@
 //! The JSON shapes of DESIGN section 3. Field names are public: add, never rename.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 
@@ -7,6 +9,8 @@ use crate::db::models::{Container, ContainerType, Event, Route, Shipment, Site, 
 use crate::db::scans::{Outcome, Status};
 use crate::db::shipments::ShipmentReport;
 use crate::db::wash::BatchReport;
+use crate::domain::code::ShortCode;
+use crate::domain::gs1::{CompanyPrefix, Grai};
 
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(t, Utc)
@@ -67,6 +71,8 @@ pub struct TypeView {
     pub tare_mass_g: f64,
     pub single_use_mass_g: f64,
     pub created_at: DateTime<Utc>,
+    /// The GS1 asset type number in the GRAIs of this type's containers.
+    pub asset_type: i64,
 }
 
 impl From<ContainerType> for TypeView {
@@ -79,6 +85,33 @@ impl From<ContainerType> for TypeView {
             tare_mass_g: t.tare_mass_g,
             single_use_mass_g: t.single_use_mass_g,
             created_at: utc(t.created_at),
+            asset_type: t.asset_type,
+        }
+    }
+}
+
+/// How containers are named to the outside: the URL in their QR code (the GS1 Digital Link
+/// when the loop has a GS1 company prefix, else `/c/{code}`) and their GRAI.
+#[derive(Debug, Clone)]
+pub struct Links {
+    pub base_url: String,
+    pub code_prefix: String,
+    /// The company prefix and each type's asset type number.
+    pub gs1: Option<(CompanyPrefix, HashMap<String, i64>)>,
+}
+
+impl Links {
+    pub fn grai(&self, type_id: &str, code: &str) -> Option<Grai> {
+        let (prefix, types) = self.gs1.as_ref()?;
+        let number = u64::try_from(*types.get(type_id)?).ok()?;
+        let parsed = ShortCode::parse(code, &self.code_prefix).ok()?;
+        Grai::new(prefix, number, &parsed).ok()
+    }
+
+    pub fn url(&self, type_id: &str, code: &str) -> String {
+        match self.grai(type_id, code) {
+            Some(g) => g.digital_link(&self.base_url),
+            None => format!("{}/c/{code}", self.base_url),
         }
     }
 }
@@ -88,6 +121,8 @@ pub struct ContainerView {
     pub id: String,
     pub code: String,
     pub url: String,
+    /// The GS1 element string `(8003)...`, when the loop has a GS1 company prefix.
+    pub grai: Option<String>,
     pub type_id: String,
     pub state: String,
     pub condition: String,
@@ -101,9 +136,10 @@ pub struct ContainerView {
 }
 
 impl ContainerView {
-    pub fn new(c: Container, base_url: &str) -> ContainerView {
+    pub fn new(c: Container, links: &Links) -> ContainerView {
         ContainerView {
-            url: format!("{base_url}/c/{}", c.code),
+            url: links.url(&c.type_id, &c.code),
+            grai: links.grai(&c.type_id, &c.code).map(|g| g.element_string()),
             id: c.id,
             code: c.code,
             type_id: c.type_id,
@@ -176,7 +212,7 @@ pub struct ScanResultView {
 }
 
 impl ScanResultView {
-    pub fn new(o: Outcome, base_url: &str) -> ScanResultView {
+    pub fn new(o: Outcome, links: &Links) -> ScanResultView {
         ScanResultView {
             id: o.id,
             code: o.code,
@@ -189,17 +225,17 @@ impl ScanResultView {
                 error: e.code.to_owned(),
                 message: e.message,
             }),
-            container: o.container.map(|c| ContainerView::new(c, base_url)),
+            container: o.container.map(|c| ContainerView::new(c, links)),
             inferred: !o.inferred.is_empty(),
             inferred_actions: o.inferred.iter().map(|a| a.as_str()).collect(),
         }
     }
 }
 
-pub fn results(outcomes: Vec<Outcome>, base_url: &str) -> Vec<ScanResultView> {
+pub fn results(outcomes: Vec<Outcome>, links: &Links) -> Vec<ScanResultView> {
     outcomes
         .into_iter()
-        .map(|o| ScanResultView::new(o, base_url))
+        .map(|o| ScanResultView::new(o, links))
         .collect()
 }
 
@@ -221,7 +257,7 @@ pub struct ShipmentView {
 }
 
 impl ShipmentView {
-    pub fn new(r: ShipmentReport, base_url: &str) -> ShipmentView {
+    pub fn new(r: ShipmentReport, links: &Links) -> ShipmentView {
         let s: Shipment = r.shipment;
         ShipmentView {
             id: s.id,
@@ -234,7 +270,7 @@ impl ShipmentView {
             distance_source: s.distance_source,
             containers: r.containers,
             missing: r.missing,
-            results: results(r.results, base_url),
+            results: results(r.results, links),
         }
     }
 }
@@ -255,7 +291,7 @@ pub struct BatchView {
 }
 
 impl BatchView {
-    pub fn new(r: BatchReport, base_url: &str) -> BatchView {
+    pub fn new(r: BatchReport, links: &Links) -> BatchView {
         let b: WashBatch = r.batch;
         BatchView {
             id: b.id,
@@ -268,7 +304,7 @@ impl BatchView {
             energy_kwh: b.energy_kwh,
             washed: b.washed,
             rejected: b.rejected,
-            results: results(r.results, base_url),
+            results: results(r.results, links),
         }
     }
 }

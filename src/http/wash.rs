@@ -58,7 +58,7 @@ pub async fn open(
         wash::open(conn, rec, &req)?.map_err(refused)
     })
     .await?;
-    Ok(HttpResponse::Created().json(BatchView::new(report, &state.config.base_url)))
+    Ok(HttpResponse::Created().json(BatchView::new(report, &super::links(&state).await?)))
 }
 
 pub async fn get(
@@ -82,7 +82,7 @@ pub async fn get(
             batch,
             results: vec![],
         },
-        &state.config.base_url,
+        &super::links(&state).await?,
     )))
 }
 
@@ -149,5 +149,5 @@ pub async fn complete(
         Ok(report)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(BatchView::new(report, &state.config.base_url)))
+    Ok(HttpResponse::Ok().json(BatchView::new(report, &super::links(&state).await?)))
 }

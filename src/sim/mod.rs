@@ -163,6 +163,7 @@ impl Sim<'_> {
                 tare_mass_g: spec.tare_mass_g,
                 single_use_mass_g: spec.single_use_mass_g,
                 created_at: t,
+                asset_type: 0,
             };
             insert_type(conn, &ty)?;
             let count = ((spec.fleet as f64 * self.opts.scale).round() as usize).max(1);

@@ -3,7 +3,7 @@ use std::collections::HashSet;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{small_loop, spawn_app, Backend};
+use crate::helpers::{small_loop, spawn_app, Backend, TestApp};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -180,6 +180,23 @@ async fn the_qr_code_holds_the_container_url(backend: Backend) {
         .commission(&l.jar, &l.shop, 1, "2026-01-05T08:00:00Z")
         .await
         .remove(0);
+    assert_eq!(
+        qr_content(&app, &code).await,
+        format!("https://boucle.test/c/{code}")
+    );
+    let svg = app
+        .client
+        .get(format!("{}/api/v1/containers/{code}/qr.svg", app.address))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+    assert!(svg.text().await.expect("text").contains("<svg"));
+}
+
+/// What the QR code of a container says, read back from its PNG.
+pub async fn qr_content(app: &TestApp, code: &str) -> String {
     let png = app
         .client
         .get(format!("{}/api/v1/containers/{code}/qr.png", app.address))
@@ -198,14 +215,5 @@ async fn the_qr_code_holds_the_container_url(backend: Backend) {
     let grids = img.detect_grids();
     assert_eq!(grids.len(), 1);
     let (_, content) = grids[0].decode().expect("decodes");
-    assert_eq!(content, format!("https://boucle.test/c/{code}"));
-    let svg = app
-        .client
-        .get(format!("{}/api/v1/containers/{code}/qr.svg", app.address))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
-    assert!(svg.text().await.expect("text").contains("<svg"));
+    content
 }

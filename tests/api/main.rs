@@ -6,6 +6,7 @@ mod basics;
 mod cli;
 mod containers;
 mod flows;
+mod gs1;
 mod helpers;
 mod mail;
 mod mail_delivery;
