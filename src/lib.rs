@@ -6,6 +6,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod interop;
 pub mod mail;
 pub mod qr;
 pub mod sim;

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod change;
 pub mod check;
 pub mod containers;
+pub mod epcis;
 pub mod factors;
 pub mod figures;
 pub mod models;

@@ -260,6 +260,7 @@ diesel::table! {
 
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(events -> containers (container_id));
+diesel::joinable!(events -> shipments (shipment_id));
 diesel::joinable!(containers -> container_types (type_id));
 
 diesel::allow_tables_to_appear_in_same_query!(

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod catalog;
 pub mod containers;
+pub mod epcis;
 pub mod factors;
 pub mod mail;
 pub mod reports;
@@ -114,6 +115,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/reports/returns", web::get().to(reports::returns))
                 .route("/emission-factors", web::get().to(factors::list))
                 .route("/emission-factors", web::post().to(factors::create))
+                .route("/epcis/events", web::get().to(epcis::export))
                 .route("/alerts", web::get().to(mail::list_alerts))
                 .route("/alerts/low-stock", web::put().to(mail::put_low_stock))
                 .route("/alerts/collection", web::put().to(mail::put_collection))
@@ -156,6 +158,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/reports/returns"),
     ("GET", "/api/v1/emission-factors"),
     ("POST", "/api/v1/emission-factors"),
+    ("GET", "/api/v1/epcis/events"),
     ("GET", "/api/v1/alerts"),
     ("PUT", "/api/v1/alerts/low-stock"),
     ("PUT", "/api/v1/alerts/collection"),

@@ -56,7 +56,7 @@ pub struct ReportQuery {
     part: Option<String>,
 }
 
-fn date(name: &str, value: Option<&str>) -> Result<NaiveDate, AppError> {
+pub fn date(name: &str, value: Option<&str>) -> Result<NaiveDate, AppError> {
     let text = value
         .ok_or_else(|| AppError::bad_request("invalid_query", format!("give {name}=YYYY-MM-DD")))?;
     NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
@@ -75,6 +75,19 @@ struct Asked {
     legs: bool,
 }
 
+/// The site a query is about: the one asked for, if the user may see it; a site-bound
+/// user's own when none is asked for; none (the whole loop) for coordinators.
+pub fn scoped_site(authed: &Authed, asked: Option<String>) -> Result<Option<String>, AppError> {
+    Ok(match (asked, &authed.actor.site_id) {
+        (Some(site), _) => {
+            authed.at_site(&site)?;
+            Some(site)
+        }
+        (None, Some(own)) if !authed.actor.role.manages_loop() => Some(own.clone()),
+        (None, _) => None,
+    })
+}
+
 /// Reads the query; users bound to a site see its figures only.
 fn asked(authed: &Authed, q: ReportQuery) -> Result<Asked, AppError> {
     let from = date("from", q.from.as_deref())?;
@@ -85,14 +98,7 @@ fn asked(authed: &Authed, q: ReportQuery) -> Result<Asked, AppError> {
             format!("from ({from}) must be before to ({to}); to is excluded"),
         ));
     }
-    let site_id = match (q.site_id, &authed.actor.site_id) {
-        (Some(site), _) => {
-            authed.at_site(&site)?;
-            Some(site)
-        }
-        (None, Some(own)) if !authed.actor.role.manages_loop() => Some(own.clone()),
-        (None, _) => None,
-    };
+    let site_id = scoped_site(authed, q.site_id)?;
     let csv = match q.format.as_deref() {
         None | Some("json") => false,
         Some("csv") => true,

@@ -70,6 +70,13 @@ async fn containers_get_grais_and_digital_links(backend: Backend) {
         .await;
     assert_eq!(fill["status"], "recorded", "{fill:?}");
     assert_eq!(fill["code"], code.as_str());
+    // In EPCIS, the container is its EPC URI.
+    let (_, doc) = crate::epcis::export(&app, "from=2026-11-01&to=2026-12-01").await;
+    assert_eq!(
+        doc["epcisBody"]["eventList"][1]["epcList"][0],
+        format!("urn:epc:id:grai:0614141.00001.{body}")
+    );
+    assert!(crate::epcis::schema_errors(&doc).is_empty());
     let r = app.get(&format!("/api/v1/containers/(8003){value}")).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body["condition"], "filled");

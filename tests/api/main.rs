@@ -5,6 +5,7 @@ mod access;
 mod basics;
 mod cli;
 mod containers;
+mod epcis;
 mod flows;
 mod gs1;
 mod helpers;

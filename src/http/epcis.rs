@@ -1,0 +1,122 @@
+//! `GET /epcis/events`: the loop's events as an EPCIS 2.0 document.
+
+use std::collections::BTreeSet;
+
+use actix_web::{web, HttpResponse};
+use chrono::{NaiveDate, NaiveDateTime, SecondsFormat};
+use serde::Deserialize;
+
+use super::auth::Authed;
+use super::reports::{date, scoped_site};
+use super::{links, read, State};
+use crate::db::epcis::events_between;
+use crate::domain::state::Action;
+use crate::error::AppError;
+use crate::interop::epcis::{document, object_event, Fact, SiteData};
+
+/// The most events one export gives; a longer period is asked for in parts.
+pub const MAX_EVENTS: i64 = 100_000;
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    from: Option<String>,
+    to: Option<String>,
+    site_id: Option<String>,
+}
+
+fn rfc3339(t: NaiveDateTime) -> String {
+    t.and_utc().to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+pub async fn export(
+    state: State,
+    authed: Authed,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = query.into_inner();
+    let (from, to) = (
+        date("from", q.from.as_deref())?,
+        date("to", q.to.as_deref())?,
+    );
+    if from >= to {
+        return Err(AppError::bad_request(
+            "invalid_query",
+            format!("from ({from}) must be before to ({to}); to is excluded"),
+        ));
+    }
+    let site = scoped_site(&authed, q.site_id)?;
+    let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let (start, end) = (midnight(from), midnight(to));
+    let (rows, sites) = read(&state, move |conn| {
+        Ok((
+            events_between(conn, start, end, site.as_deref(), MAX_EVENTS + 1)?,
+            crate::db::catalog::list_sites(conn)?,
+        ))
+    })
+    .await?;
+    if rows.len() as i64 > MAX_EVENTS {
+        return Err(AppError::unprocessable(
+            "invalid_query",
+            format!(
+                "from {from} to {to} holds more than {MAX_EVENTS} events; export shorter periods"
+            ),
+        ));
+    }
+    let links = links(&state).await?;
+    let mut named = BTreeSet::new();
+    let mut events = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let e = &r.event;
+        let action = Action::parse(&e.action).ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "event {} has an unknown action {}",
+                e.id,
+                e.action
+            ))
+        })?;
+        let epc = match links.grai(&r.type_id, &r.code) {
+            Some(g) => g.epc_uri(),
+            None => format!("{}/c/{}", links.base_url, r.code),
+        };
+        let (at, recorded_at) = (rfc3339(e.at), rfc3339(e.recorded_at));
+        named.extend(
+            [
+                Some(&e.site_id),
+                e.to_site_id.as_ref(),
+                r.shipment_from.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            .cloned(),
+        );
+        events.push(object_event(&Fact {
+            event_id: &e.id,
+            epc,
+            action,
+            reason: e.reason.as_deref(),
+            site_id: &e.site_id,
+            to_site_id: e.to_site_id.as_deref(),
+            from_site_id: r.shipment_from.as_deref(),
+            at: &at,
+            recorded_at: &recorded_at,
+            shipment_id: e.shipment_id.as_deref(),
+            batch_id: e.batch_id.as_deref(),
+        }));
+    }
+    let site_data: Vec<SiteData> = sites
+        .iter()
+        .filter(|s| named.contains(&s.id))
+        .map(|s| SiteData {
+            id: &s.id,
+            name: &s.name,
+            kind: &s.kind,
+            lat: s.lat,
+            lon: s.lon,
+        })
+        .collect();
+    let created = rfc3339(crate::db::catalog::now());
+    let doc = document(events, &site_data, &created, &state.config.base_url);
+    Ok(HttpResponse::Ok()
+        .content_type("application/ld+json")
+        .json(doc))
+}

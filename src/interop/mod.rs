@@ -1,0 +1,3 @@
+//! The supply chain's formats: EPCIS 2.0 (`epcis`), for partners' systems.
+
+pub mod epcis;
