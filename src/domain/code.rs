@@ -132,7 +132,8 @@ pub fn parse_any(
 ) -> Result<Parsed, ParseError> {
     let decoded = percent_encoding::percent_decode_str(input.trim()).decode_utf8_lossy();
     let text = decoded.as_ref();
-    if let Some(value) = super::gs1::grai_value(text) {
+    let from_epc = super::gs1::epc_value(text);
+    if let Some(value) = from_epc.as_deref().or_else(|| super::gs1::grai_value(text)) {
         let company = gs1.ok_or(ParseError::NoGs1)?;
         let (grai, code) = super::gs1::Grai::parse_value(value, company)?;
         return Ok(Parsed {

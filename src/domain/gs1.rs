@@ -151,6 +151,20 @@ impl Grai {
     }
 }
 
+/// The AI 8003 value of an EPC URI `urn:epc:id:grai:{prefix}.{asset type}.{serial}`, with its
+/// check digit computed.
+pub fn epc_value(uri: &str) -> Option<String> {
+    let rest = uri.strip_prefix("urn:epc:id:grai:")?;
+    let mut parts = rest.splitn(3, '.');
+    let (prefix, asset, serial) = (parts.next()?, parts.next()?, parts.next()?);
+    let body = format!("0{prefix}{asset}");
+    if body.len() != 1 + PREFIX_AND_TYPE {
+        return None;
+    }
+    let check = check_digit(&body)?;
+    Some(format!("{body}{check}{serial}"))
+}
+
 /// The AI 8003 value in a scanned or typed text, if it is a GRAI: a Digital Link URI
 /// (`.../8003/{value}`), an element string (`(8003){value}`), or the raw data of a GS1
 /// barcode (`8003{value}`, with or without its symbology identifier such as `]Q3`).
@@ -216,6 +230,11 @@ mod tests {
             assert_eq!(grai_value(text), Some(v), "{text}");
         }
         assert_eq!(grai_value("ZW-7K3M-QD9A"), None);
+        assert_eq!(
+            epc_value("urn:epc:id:grai:0614141.12345.ABCD").as_deref(),
+            Some(v)
+        );
+        assert_eq!(epc_value("urn:epc:id:grai:0614141.123.ABCD"), None);
         let prefix = CompanyPrefix::parse("0614141").expect("prefix");
         assert_eq!(
             Grai::parse_value("00614141123459ABCD", &prefix),

@@ -120,3 +120,123 @@ pub async fn export(
         .content_type("application/ld+json")
         .json(doc))
 }
+
+/// The most events one capture takes.
+pub const MAX_CAPTURE: usize = 10_000;
+
+/// What became of one captured event.
+#[derive(serde::Serialize)]
+struct CapturedView {
+    #[serde(rename = "eventID")]
+    event_id: String,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<super::views::ErrorView>,
+    containers: Vec<super::views::ScanResultView>,
+}
+
+fn bad_document(message: impl Into<String>) -> AppError {
+    AppError::bad_request("invalid_body", message)
+}
+
+/// `POST /epcis/capture`: an EPCIS 2.0 document (JSON or JSON-LD) whose ObjectEvents are
+/// recorded as scans, idempotently by event id, with one result per event.
+pub async fn capture(
+    state: State,
+    authed: Authed,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    use crate::interop::capture::{capture, Captured};
+    use crate::interop::epcis::read_event;
+    let doc: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|e| bad_document(format!("the body is not JSON: {e}")))?;
+    if doc.get("type").and_then(|t| t.as_str()) != Some("EPCISDocument") {
+        return Err(bad_document(
+            "the body is not an EPCIS document: give {\"type\": \"EPCISDocument\", \"epcisBody\": {\"eventList\": [...]}, ...}",
+        ));
+    }
+    let events = doc
+        .pointer("/epcisBody/eventList")
+        .and_then(|l| l.as_array())
+        .ok_or_else(|| bad_document("the document has no epcisBody.eventList"))?
+        .clone();
+    if events.len() > MAX_CAPTURE {
+        return Err(AppError::unprocessable(
+            "batch_too_large",
+            format!(
+                "{} events in one document; send at most {MAX_CAPTURE} a request",
+                events.len()
+            ),
+        ));
+    }
+    let now = crate::db::catalog::now();
+    let actor = authed.actor.clone();
+    let detour = state.config.detour_factor;
+    let captured = super::record(&state, &authed.actor.user_id, now, move |conn, rec| {
+        let mut out = Vec::with_capacity(events.len());
+        for raw in &events {
+            let id = raw
+                .get("eventID")
+                .and_then(|v| v.as_str())
+                .unwrap_or("(no eventID)")
+                .to_owned();
+            let refused = |code, message: String| {
+                Captured::refused(id.clone(), crate::db::scans::Rejection::new(code, message))
+            };
+            let e = match read_event(raw) {
+                Ok(e) => e,
+                Err((code, message)) => {
+                    out.push(refused(code, message));
+                    continue;
+                }
+            };
+            if !actor.may_act_at(&e.site_id) {
+                out.push(refused(
+                    "forbidden_site",
+                    format!(
+                        "{}: your account records only at its own site, not at site {}",
+                        e.event_id, e.site_id
+                    ),
+                ));
+                continue;
+            }
+            let at = match super::parse_time("eventTime", &e.at) {
+                Ok(at) => at,
+                Err(err) => {
+                    out.push(refused("invalid_time", format!("{}: {err}", e.event_id)));
+                    continue;
+                }
+            };
+            out.push(capture(conn, rec, &e, at, detour)?);
+        }
+        Ok(out)
+    })
+    .await?;
+    let links = links(&state).await?;
+    let results: Vec<CapturedView> = captured
+        .into_iter()
+        .map(|c| {
+            let status = match (
+                &c.error,
+                c.outcomes.iter().map(|o| o.status).collect::<Vec<_>>(),
+            ) {
+                (Some(_), _) => "rejected",
+                (None, s) if s.contains(&crate::db::scans::Status::Rejected) => "rejected",
+                (None, s) if s.iter().all(|x| *x == crate::db::scans::Status::Duplicate) => {
+                    "duplicate"
+                }
+                _ => "recorded",
+            };
+            CapturedView {
+                event_id: c.event_id,
+                status,
+                error: c.error.map(|r| super::views::ErrorView {
+                    error: r.code.to_owned(),
+                    message: r.message,
+                }),
+                containers: super::views::results(c.outcomes, &links),
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "results": results })))
+}

@@ -60,6 +60,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         AppError::bad_request("invalid_query", format!("the path is not valid: {err}")).into()
     });
     cfg.app_data(json)
+        .app_data(web::PayloadConfig::new(JSON_LIMIT))
         .app_data(query)
         .app_data(path)
         .route("/8003/{grai}", web::get().to(containers::digital_link))
@@ -116,6 +117,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/emission-factors", web::get().to(factors::list))
                 .route("/emission-factors", web::post().to(factors::create))
                 .route("/epcis/events", web::get().to(epcis::export))
+                .route("/epcis/capture", web::post().to(epcis::capture))
                 .route("/alerts", web::get().to(mail::list_alerts))
                 .route("/alerts/low-stock", web::put().to(mail::put_low_stock))
                 .route("/alerts/collection", web::put().to(mail::put_collection))
@@ -159,6 +161,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/emission-factors"),
     ("POST", "/api/v1/emission-factors"),
     ("GET", "/api/v1/epcis/events"),
+    ("POST", "/api/v1/epcis/capture"),
     ("GET", "/api/v1/alerts"),
     ("PUT", "/api/v1/alerts/low-stock"),
     ("PUT", "/api/v1/alerts/collection"),

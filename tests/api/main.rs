@@ -6,6 +6,7 @@ mod basics;
 mod cli;
 mod containers;
 mod epcis;
+mod epcis_capture;
 mod flows;
 mod gs1;
 mod helpers;

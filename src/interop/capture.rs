@@ -1,0 +1,198 @@
+//! Capturing an EPCIS document: each ObjectEvent recorded as scans through the same
+//! [`Recorder`] as every other write, idempotently by event id. Shipments and wash batches an
+//! event names by Boucle's id are made on their first event.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::epcis::Incoming;
+use crate::db::scans::{EventRequest, Outcome, Recorder, Rejection, Status};
+use crate::db::schema::{shipments, wash_batches};
+use crate::db::shipments::{self as shipping, NewShipment};
+use crate::db::{wash, DbConnection};
+use crate::domain::state::{Action, WASH_FINISHED};
+
+/// What became of one captured event.
+pub struct Captured {
+    pub event_id: String,
+    /// One per container of the event.
+    pub outcomes: Vec<Outcome>,
+    /// Why the event as a whole was refused (nothing then is recorded of it).
+    pub error: Option<Rejection>,
+}
+
+impl Captured {
+    pub fn refused(event_id: String, why: Rejection) -> Captured {
+        Captured {
+            event_id,
+            outcomes: vec![],
+            error: Some(why),
+        }
+    }
+}
+
+/// Records `e`, which happened at `at`. `detour_factor` prices a shipment's distance when
+/// the event makes one.
+pub fn capture(
+    conn: &mut DbConnection,
+    rec: &mut Recorder,
+    e: &Incoming,
+    at: NaiveDateTime,
+    detour_factor: f64,
+) -> anyhow::Result<Captured> {
+    let refuse = |code, message: String| {
+        Ok(Captured::refused(
+            e.event_id.clone(),
+            Rejection::new(code, message),
+        ))
+    };
+    let mut shipment_id = e.shipment_id.clone();
+    let mut batch_id = e.batch_id.clone();
+    match e.action {
+        Action::Ship => {
+            let Some(to) = &e.to_site_id else {
+                return refuse("invalid_event", format!(
+                    "{}: a shipping event names where it goes in destinationList (type location)", e.event_id
+                ));
+            };
+            // Without Boucle's id, the shipment takes one made from the event's, so that
+            // capturing the event again finds it.
+            let id = shipment_id.clone().unwrap_or_else(|| {
+                uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, e.event_id.as_bytes()).to_string()
+            });
+            if shipping::find(conn, &id)?.is_none() {
+                let made = shipping::create(
+                    conn,
+                    rec,
+                    &NewShipment {
+                        id: Some(id.clone()),
+                        from_site_id: e.site_id.clone(),
+                        to_site_id: to.clone(),
+                        codes: vec![],
+                        departed_at: at,
+                        distance_km: None,
+                        vehicle: None,
+                        detour_factor,
+                    },
+                )?;
+                if let Err(why) = made {
+                    return Ok(Captured::refused(e.event_id.clone(), why));
+                }
+            }
+            shipment_id = Some(id);
+        }
+        Action::Receive => {
+            // A receipt names its shipment only if Boucle knows it.
+            if let Some(id) = &shipment_id {
+                if shipping::find(conn, id)?.is_none() {
+                    shipment_id = None;
+                }
+            }
+        }
+        Action::Wash | Action::Reject => {
+            let Some(id) = &batch_id else {
+                return refuse("invalid_event", format!(
+                    "{}: a washing or inspecting event names its wash batch in boucle:washBatch", e.event_id
+                ));
+            };
+            if wash::find(conn, id)?.is_none() {
+                let made = wash::open(
+                    conn,
+                    rec,
+                    &wash::NewBatch {
+                        id: Some(id.clone()),
+                        site_id: e.site_id.clone(),
+                        codes: vec![],
+                        started_at: at,
+                        program: None,
+                        temperature_c: None,
+                    },
+                )?;
+                if let Err(why) = made {
+                    return Ok(Captured::refused(e.event_id.clone(), why));
+                }
+            }
+            batch_id = Some(id.clone());
+        }
+        _ => {}
+    }
+    let mut outcomes = Vec::with_capacity(e.epcs.len());
+    for (i, epc) in e.epcs.iter().enumerate() {
+        // A receipt that does not name its shipment ends the one the container is on, when it
+        // is bound for this site.
+        let mut shipment_id = shipment_id.clone();
+        if e.action == Action::Receive && shipment_id.is_none() {
+            if let Ok(c) = rec.container(conn, epc)? {
+                if c.dest_site_id.as_deref() == Some(e.site_id.as_str()) {
+                    shipment_id = c.shipment_id;
+                }
+            }
+        }
+        let outcome = rec.record(
+            conn,
+            &EventRequest {
+                id: Some(e.scan_id_of(i, epc)),
+                code: epc.clone(),
+                action: e.action,
+                site_id: e.site_id.clone(),
+                to_site_id: if e.action == Action::Ship {
+                    e.to_site_id.clone()
+                } else {
+                    None
+                },
+                at,
+                shipment_id: shipment_id.clone(),
+                batch_id: batch_id.clone(),
+                reason: e.reason.clone(),
+            },
+        )?;
+        if outcome.status == Status::Recorded {
+            after(conn, e, at, shipment_id.as_deref(), batch_id.as_deref())?;
+        }
+        outcomes.push(outcome);
+    }
+    Ok(Captured {
+        event_id: e.event_id.clone(),
+        outcomes,
+        error: None,
+    })
+}
+
+/// What a recorded receipt, wash or reject changes of its shipment or batch.
+fn after(
+    conn: &mut DbConnection,
+    e: &Incoming,
+    at: NaiveDateTime,
+    shipment_id: Option<&str>,
+    batch_id: Option<&str>,
+) -> QueryResult<()> {
+    match (e.action, shipment_id, batch_id) {
+        (Action::Receive, Some(s), _) => {
+            diesel::update(
+                shipments::table
+                    .find(s)
+                    .filter(shipments::received_at.is_null()),
+            )
+            .set(shipments::received_at.eq(at))
+            .execute(conn)?;
+        }
+        (Action::Wash, _, Some(b)) if e.reason.as_deref() == Some(WASH_FINISHED) => {
+            diesel::update(wash_batches::table.find(b))
+                .set((
+                    wash_batches::washed.eq(wash_batches::washed + 1),
+                    wash_batches::finished_at.eq(at),
+                ))
+                .execute(conn)?;
+        }
+        (Action::Reject, _, Some(b)) => {
+            diesel::update(wash_batches::table.find(b))
+                .set((
+                    wash_batches::rejected.eq(wash_batches::rejected + 1),
+                    wash_batches::finished_at.eq(at),
+                ))
+                .execute(conn)?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
