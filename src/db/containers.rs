@@ -25,13 +25,19 @@ pub struct Commission<'a> {
 /// Rows per INSERT statement, under SQLite's limit on bound parameters.
 const CHUNK: usize = 1_000;
 
-/// Commissions `count` new containers, clean at the site, with consecutive serials.
-pub fn commission(conn: &mut DbConnection, c: &Commission) -> anyhow::Result<Vec<Container>> {
-    // Serials are the maximum so far plus one: on PostgreSQL, where several instances may
-    // commission at once, take a transaction lock first (SQLite has one writer already).
+/// Serials are the maximum so far plus one: on PostgreSQL, where several instances may
+/// commission at once, commissioning takes this transaction lock first (SQLite has one writer
+/// already).
+fn lock_serials(conn: &mut DbConnection) -> QueryResult<()> {
     if let DbConnection::Postgres(pg) = conn {
         diesel::sql_query("SELECT pg_advisory_xact_lock(82731001)").execute(pg)?;
     }
+    Ok(())
+}
+
+/// Commissions `count` new containers, clean at the site, with consecutive serials.
+pub fn commission(conn: &mut DbConnection, c: &Commission) -> anyhow::Result<Vec<Container>> {
+    lock_serials(conn)?;
     let last: Option<i64> = containers::table
         .select(diesel::dsl::max(containers::serial))
         .first(conn)?;
@@ -40,11 +46,41 @@ pub fn commission(conn: &mut DbConnection, c: &Commission) -> anyhow::Result<Vec
     if (first + count) as u64 > SERIAL_LIMIT {
         anyhow::bail!("no serials left for {count} more containers");
     }
-    let made: Vec<Container> = (first..first + count)
-        .map(|serial| Container {
+    let items: Vec<(i64, String)> = (first..first + count)
+        .map(|serial| (serial, uuid::Uuid::now_v7().to_string()))
+        .collect();
+    insert_commissioned(conn, c, &items)
+}
+
+/// Commissions the container of a code already printed (one captured from another system),
+/// its commissioning recorded under `event_id`.
+pub fn commission_code(
+    conn: &mut DbConnection,
+    c: &Commission,
+    code: &ShortCode,
+    event_id: &str,
+) -> anyhow::Result<Container> {
+    lock_serials(conn)?;
+    let serial = i64::try_from(code.serial())?;
+    let made = insert_commissioned(conn, c, &[(serial, event_id.to_owned())])?;
+    made.into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("no container made for {}", code.display(c.prefix)))
+}
+
+/// Inserts the containers of `items` (serial, commissioning event id) with their events and
+/// counters.
+fn insert_commissioned(
+    conn: &mut DbConnection,
+    c: &Commission,
+    items: &[(i64, String)],
+) -> anyhow::Result<Vec<Container>> {
+    let made: Vec<Container> = items
+        .iter()
+        .map(|(serial, _)| Container {
             id: uuid::Uuid::now_v7().to_string(),
-            serial,
-            code: ShortCode::from_serial(serial as u64).display(c.prefix),
+            serial: *serial,
+            code: ShortCode::from_serial(*serial as u64).display(c.prefix),
             type_id: c.type_id.to_owned(),
             state: Place::AtSite.as_str().to_owned(),
             condition: Condition::Clean.as_str().to_owned(),
@@ -61,12 +97,13 @@ pub fn commission(conn: &mut DbConnection, c: &Commission) -> anyhow::Result<Vec
             open_trips: String::new(),
         })
         .collect();
-    for chunk in made.chunks(CHUNK) {
+    for (chunk, ids) in made.chunks(CHUNK).zip(items.chunks(CHUNK)) {
         crate::each_backend!(&mut *conn, c => diesel::insert_into(containers::table).values(chunk).execute(c))?;
         let evs: Vec<NewEvent> = chunk
             .iter()
-            .map(|k| NewEvent {
-                id: uuid::Uuid::now_v7().to_string(),
+            .zip(ids)
+            .map(|(k, (_, event_id))| NewEvent {
+                id: event_id.clone(),
                 container_id: k.id.clone(),
                 action: Action::Commission.as_str().to_owned(),
                 site_id: c.site_id.to_owned(),

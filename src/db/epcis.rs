@@ -13,6 +13,8 @@ pub struct Row {
     pub code: String,
     pub type_id: String,
     pub shipment_from: Option<String>,
+    pub vehicle: Option<String>,
+    pub distance_km: Option<f64>,
 }
 
 /// The recorded events with `at` in [from, to), at or bound for `site` when given, in time
@@ -36,6 +38,8 @@ pub fn events_between(
             containers::code,
             containers::type_id,
             shipments::from_site_id.nullable(),
+            shipments::vehicle.nullable(),
+            shipments::distance_km.nullable(),
         ))
         .into_boxed();
     if let Some(s) = site {
@@ -45,14 +49,26 @@ pub fn events_between(
                 .or(events::to_site_id.eq(s.to_owned())),
         );
     }
-    let rows: Vec<(Event, String, String, Option<String>)> = q.load(conn)?;
+    type Loaded = (
+        Event,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<f64>,
+    );
+    let rows: Vec<Loaded> = q.load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(event, code, type_id, shipment_from)| Row {
-            event,
-            code,
-            type_id,
-            shipment_from,
-        })
+        .map(
+            |(event, code, type_id, shipment_from, vehicle, distance_km)| Row {
+                event,
+                code,
+                type_id,
+                shipment_from,
+                vehicle,
+                distance_km,
+            },
+        )
         .collect())
 }

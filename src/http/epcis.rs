@@ -101,6 +101,9 @@ pub async fn export(
             recorded_at: &recorded_at,
             shipment_id: e.shipment_id.as_deref(),
             batch_id: e.batch_id.as_deref(),
+            type_id: Some(&r.type_id),
+            vehicle: r.vehicle.as_deref(),
+            distance_km: r.distance_km,
         }));
     }
     let site_data: Vec<SiteData> = sites
@@ -207,7 +210,14 @@ pub async fn capture(
                     continue;
                 }
             };
-            out.push(capture(conn, rec, &e, at, detour)?);
+            out.push(capture(
+                conn,
+                rec,
+                &e,
+                at,
+                detour,
+                actor.role.manages_loop(),
+            )?);
         }
         Ok(out)
     })

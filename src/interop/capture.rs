@@ -6,11 +6,17 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::epcis::Incoming;
+use crate::db::catalog::find_type;
+use crate::db::containers::{commission_code, Commission};
+use crate::db::scans::find_by_serial;
 use crate::db::scans::{EventRequest, Outcome, Recorder, Rejection, Status};
+use crate::db::schema::container_types;
 use crate::db::schema::{shipments, wash_batches};
 use crate::db::shipments::{self as shipping, NewShipment};
 use crate::db::{wash, DbConnection};
+use crate::domain::code::parse_any;
 use crate::domain::state::{Action, WASH_FINISHED};
+use crate::domain::time::too_far_ahead;
 
 /// What became of one captured event.
 pub struct Captured {
@@ -39,6 +45,7 @@ pub fn capture(
     e: &Incoming,
     at: NaiveDateTime,
     detour_factor: f64,
+    may_commission: bool,
 ) -> anyhow::Result<Captured> {
     let refuse = |code, message: String| {
         Ok(Captured::refused(
@@ -49,6 +56,17 @@ pub fn capture(
     let mut shipment_id = e.shipment_id.clone();
     let mut batch_id = e.batch_id.clone();
     match e.action {
+        Action::Commission => {
+            let mut outcomes = Vec::with_capacity(e.epcs.len());
+            for (i, epc) in e.epcs.iter().enumerate() {
+                outcomes.push(commission(conn, rec, e, i, epc, at, may_commission)?);
+            }
+            return Ok(Captured {
+                event_id: e.event_id.clone(),
+                outcomes,
+                error: None,
+            });
+        }
         Action::Ship => {
             let Some(to) = &e.to_site_id else {
                 return refuse("invalid_event", format!(
@@ -70,8 +88,8 @@ pub fn capture(
                         to_site_id: to.clone(),
                         codes: vec![],
                         departed_at: at,
-                        distance_km: None,
-                        vehicle: None,
+                        distance_km: e.distance_km,
+                        vehicle: e.vehicle.clone(),
                         detour_factor,
                     },
                 )?;
@@ -155,6 +173,113 @@ pub fn capture(
         event_id: e.event_id.clone(),
         outcomes,
         error: None,
+    })
+}
+
+/// Commissions the container of a captured commissioning event, unless Boucle knows it (then
+/// the same event again is a duplicate, and another one is refused by the rules).
+fn commission(
+    conn: &mut DbConnection,
+    rec: &mut Recorder,
+    e: &Incoming,
+    i: usize,
+    epc: &str,
+    at: NaiveDateTime,
+    may_commission: bool,
+) -> anyhow::Result<Outcome> {
+    let id = e.scan_id_of(i, epc);
+    let refuse = |code, message: String| {
+        Ok(Outcome::rejected(
+            id.clone(),
+            epc.to_owned(),
+            Rejection::new(code, message),
+            None,
+        ))
+    };
+    let parsed = match parse_any(epc, &rec.prefix, rec.gs1.as_ref()) {
+        Ok(p) => p,
+        Err(err) => {
+            return refuse(
+                "invalid_code",
+                format!("{epc:?} is not a container code: {err}"),
+            )
+        }
+    };
+    if find_by_serial(conn, &parsed.code, false)?.is_some() {
+        return rec.record(
+            conn,
+            &EventRequest {
+                id: Some(id.clone()),
+                code: epc.to_owned(),
+                action: Action::Commission,
+                site_id: e.site_id.clone(),
+                to_site_id: None,
+                at,
+                shipment_id: None,
+                batch_id: None,
+                reason: None,
+            },
+        );
+    }
+    if !may_commission {
+        return refuse(
+            "forbidden",
+            format!("{}: only coordinators commission containers", e.event_id),
+        );
+    }
+    let type_id = match (&e.type_id, parsed.asset_type) {
+        (Some(t), _) => Some(t.clone()),
+        (None, Some(n)) => container_types::table
+            .filter(container_types::asset_type.eq(i64::try_from(n)?))
+            .select(container_types::id)
+            .first::<String>(conn)
+            .optional()?,
+        (None, None) => None,
+    };
+    let Some(type_id) = type_id else {
+        return refuse("invalid_event", format!(
+            "{}: a commissioning event names the container type in boucle:containerType, or gives the container as a GRAI", e.event_id
+        ));
+    };
+    if find_type(conn, &type_id)?.is_none() {
+        return refuse(
+            "unknown_type",
+            format!("{}: no container type has the id {type_id}", e.event_id),
+        );
+    }
+    if rec.site(conn, &e.site_id)?.is_none() {
+        return refuse(
+            "unknown_site",
+            format!("{}: no site has the id {}", e.event_id, e.site_id),
+        );
+    }
+    if too_far_ahead(at, rec.now) {
+        return refuse(
+            "future_time",
+            format!(
+                "{}: the event's time {at} UTC is more than 5 minutes ahead of the server's clock",
+                e.event_id
+            ),
+        );
+    }
+    let order = Commission {
+        type_id: &type_id,
+        site_id: &e.site_id,
+        count: 1,
+        at,
+        user_id: rec.user_id.as_deref(),
+        prefix: &rec.prefix,
+        now: rec.now,
+    };
+    let made = commission_code(conn, &order, &parsed.code, &id)?;
+    rec.touched.insert(e.site_id.clone());
+    Ok(Outcome {
+        id,
+        code: made.code.clone(),
+        status: Status::Recorded,
+        error: None,
+        container: Some(made),
+        inferred: vec![],
     })
 }
 

@@ -130,6 +130,11 @@ pub struct Fact<'a> {
     pub recorded_at: &'a str,
     pub shipment_id: Option<&'a str>,
     pub batch_id: Option<&'a str>,
+    /// The container's type, told on its commissioning.
+    pub type_id: Option<&'a str>,
+    /// The shipment's vehicle and km, told on shipping.
+    pub vehicle: Option<&'a str>,
+    pub distance_km: Option<f64>,
 }
 
 /// The ObjectEvent of one recorded event. Its `eventID` is the event's own id, so it is the
@@ -172,6 +177,22 @@ pub fn object_event(f: &Fact) -> Value {
     }
     if let Some(b) = f.batch_id {
         e.insert("boucle:washBatch".into(), json!(b));
+    }
+    match f.action {
+        Action::Commission => {
+            if let Some(t) = f.type_id {
+                e.insert("boucle:containerType".into(), json!(t));
+            }
+        }
+        Action::Ship => {
+            if let Some(v) = f.vehicle {
+                e.insert("boucle:vehicle".into(), json!(v));
+            }
+            if let Some(km) = f.distance_km {
+                e.insert("boucle:distanceKm".into(), json!(km));
+            }
+        }
+        _ => {}
     }
     Value::Object(e)
 }
@@ -237,6 +258,9 @@ pub struct Incoming {
     pub to_site_id: Option<String>,
     pub shipment_id: Option<String>,
     pub batch_id: Option<String>,
+    pub type_id: Option<String>,
+    pub vehicle: Option<String>,
+    pub distance_km: Option<f64>,
 }
 
 impl Incoming {
@@ -353,6 +377,9 @@ pub fn read_event(e: &Value) -> Result<Incoming, Unreadable> {
         to_site_id: location(e, "destinationList", "destination"),
         shipment_id: text(e, "boucle:shipment").map(str::to_owned),
         batch_id: text(e, "boucle:washBatch").map(str::to_owned),
+        type_id: text(e, "boucle:containerType").map(str::to_owned),
+        vehicle: text(e, "boucle:vehicle").map(str::to_owned),
+        distance_km: e.get("boucle:distanceKm").and_then(Value::as_f64),
         event_id,
     })
 }

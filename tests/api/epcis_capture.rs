@@ -7,9 +7,12 @@ use serde_json::{json, Value};
 use crate::epcis::export;
 use crate::helpers::{small_loop, spawn_app, Backend, TestApp};
 use crate::on_both_backends;
-use crate::reports::{receive, scan, ship};
+use crate::reports::{receive, scan, script, ship};
 
-on_both_backends!(a_washers_line_is_captured_once);
+on_both_backends!(
+    a_washers_line_is_captured_once,
+    an_export_captured_into_a_fresh_database_gives_the_same_containers
+);
 
 fn event(id: &str, epcs: &[&str], step: &str, disposition: &str, site: &str, at: &str) -> Value {
     json!({
@@ -246,4 +249,122 @@ async fn a_washers_line_is_captured_once(backend: Backend) {
     let (status, body) = capture(&app, &app.token, &json!({"events": []})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"], "invalid_body");
+}
+
+/// Gives `to` the sites and container types of `from`, with the same ids, as a loop moving
+/// to a new server would.
+async fn copy_catalog(from: &TestApp, to: &TestApp) {
+    use boucle::db::catalog::{insert_site, insert_type, now};
+    use boucle::db::models::{ContainerType, Site};
+    let sites = from.get("/api/v1/sites").await.body;
+    let types = from.get("/api/v1/container-types").await.body;
+    let mut conn = to.conn();
+    for s in sites.as_array().expect("sites") {
+        let text = |k: &str| s[k].as_str().map(str::to_owned);
+        let site = Site {
+            id: text("id").expect("id"),
+            name: text("name").expect("name"),
+            kind: text("kind").expect("kind"),
+            lat: s["lat"].as_f64().expect("lat"),
+            lon: s["lon"].as_f64().expect("lon"),
+            address: text("address"),
+            email: text("email"),
+            created_at: now(),
+        };
+        insert_site(&mut conn, &site).expect("site");
+    }
+    let mut types: Vec<Value> = types.as_array().expect("types").clone();
+    types.sort_by_key(|t| t["asset_type"].as_i64());
+    for t in types {
+        let kind = ContainerType {
+            id: t["id"].as_str().expect("id").to_owned(),
+            name: t["name"].as_str().expect("name").to_owned(),
+            material: t["material"].as_str().expect("material").to_owned(),
+            capacity_ml: t["capacity_ml"].as_f64(),
+            tare_mass_g: t["tare_mass_g"].as_f64().expect("tare"),
+            single_use_mass_g: t["single_use_mass_g"].as_f64().expect("mass"),
+            created_at: now(),
+            asset_type: 0,
+        };
+        insert_type(&mut conn, &kind).expect("type");
+    }
+}
+
+async fn an_export_captured_into_a_fresh_database_gives_the_same_containers(backend: Backend) {
+    let a = spawn_app(backend).await;
+    script(&a).await;
+    let period = "from=2026-01-01&to=2026-04-01";
+    let (_, doc) = export(&a, period).await;
+    let b = spawn_app(backend).await;
+    copy_catalog(&a, &b).await;
+    let (status, body) = capture(&b, &b.token, &doc).await;
+    assert_eq!(status, StatusCode::OK, "{body:?}");
+    let results = body["results"].as_array().expect("results");
+    let refused: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["status"] != "recorded")
+        .collect();
+    assert!(refused.is_empty(), "{refused:#?}");
+    assert_eq!(b.count_events(), a.count_events());
+    let mut codes: Vec<String> = doc["epcisBody"]["eventList"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| {
+            e["epcList"][0]
+                .as_str()
+                .and_then(|u| u.rsplit('/').next())
+                .map(str::to_owned)
+        })
+        .collect();
+    codes.sort();
+    codes.dedup();
+    assert_eq!(codes.len(), 4, "three jars and a bottle");
+    for code in &codes {
+        let (x, y) = (a.container(code).await, b.container(code).await);
+        for field in [
+            "type_id",
+            "state",
+            "condition",
+            "site_id",
+            "shipment_id",
+            "batch_id",
+            "uses",
+            "retired_reason",
+        ] {
+            assert_eq!(x[field], y[field], "{code} {field}");
+        }
+    }
+    // The figures follow: the same uses, returns, trips and kilometres.
+    let (x, y) = (
+        a.get(&format!("/api/v1/reports/loop?{period}")).await.body,
+        b.get(&format!("/api/v1/reports/loop?{period}")).await.body,
+    );
+    for field in [
+        "uses",
+        "reuses",
+        "returns",
+        "trips",
+        "trips_returned",
+        "broken",
+        "lost",
+        "shipments",
+        "vehicle_km",
+        "container_km",
+    ] {
+        assert_eq!(x[field], y[field], "{field}");
+    }
+    // The export of the new database is the same, but for when each event was recorded.
+    let (_, again) = export(&b, period).await;
+    let events = |d: &Value| {
+        let mut list = d["epcisBody"]["eventList"]
+            .as_array()
+            .expect("events")
+            .clone();
+        for e in &mut list {
+            e.as_object_mut().map(|o| o.remove("recordTime"));
+        }
+        list
+    };
+    assert_eq!(events(&again), events(&doc));
 }
