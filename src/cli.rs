@@ -53,6 +53,24 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Import sites, types or containers from a CSV file: all rows, or none.
+    Import {
+        /// sites, types or containers.
+        what: String,
+        /// The CSV file, with a header line.
+        file: std::path::PathBuf,
+    },
+    /// Export events or containers as CSV on standard output.
+    Export {
+        /// events or containers.
+        what: String,
+        /// For events: the first day (YYYY-MM-DD), default the first event's.
+        #[arg(long)]
+        from: Option<String>,
+        /// For events: the day after the last (YYYY-MM-DD), default tomorrow.
+        #[arg(long)]
+        to: Option<String>,
+    },
 }
 
 #[derive(clap::Args, Clone)]
@@ -122,6 +140,12 @@ pub fn run_admin(command: Command, config: &Config) -> anyhow::Result<String> {
         Command::Serve => bail!("serve is not an administrative command"),
         Command::Migrate => Ok(String::new()),
         Command::CheckFigures { repair } => check_figures(&mut conn, repair),
+        Command::Import { what, file } => {
+            crate::interop::cli::import(&mut conn, config, &what, &file)
+        }
+        Command::Export { what, from, to } => {
+            crate::interop::cli::export(&mut conn, &what, from.as_deref(), to.as_deref())
+        }
         Command::Simulate(args) => {
             drop(conn);
             let summary = simulate(&db, config, &args)?;

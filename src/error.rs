@@ -23,6 +23,7 @@ pub const ERROR_CODES: &[&str] = &[
     "wrong_site_kind",
     "internal_error",
     "service_unavailable",
+    "invalid_row",
     // Per scan, in a rejected result.
     "unknown_code",
     "invalid_id",
@@ -38,6 +39,10 @@ pub const ERROR_CODES: &[&str] = &[
     "conflicts_with_later_event",
     "not_on_shipment",
     "not_in_batch",
+    // Per captured EPCIS event.
+    "invalid_event",
+    "unsupported_event",
+    "unknown_step",
 ];
 
 #[derive(Debug, thiserror::Error)]

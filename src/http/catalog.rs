@@ -13,12 +13,15 @@ use crate::error::AppError;
 
 #[derive(Deserialize)]
 pub struct NewSite {
-    name: String,
-    kind: String,
-    lat: f64,
-    lon: f64,
-    address: Option<String>,
-    email: Option<String>,
+    /// Given by imports that keep a loop's ids; new sites get one.
+    #[serde(skip)]
+    pub id: Option<String>,
+    pub name: String,
+    pub kind: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub address: Option<String>,
+    pub email: Option<String>,
 }
 
 fn required(field: &str, value: &str) -> Result<String, AppError> {
@@ -39,35 +42,45 @@ pub async fn create_site(
     body: web::Json<NewSite>,
 ) -> Result<HttpResponse, AppError> {
     authed.manager("create sites")?;
-    let b = body.into_inner();
+    let site = site_of(body.into_inner()).map_err(|(_, e)| e)?;
+    let saved = site.clone();
+    write(&state, move |conn| Ok(catalog::insert_site(conn, &saved)?)).await?;
+    Ok(HttpResponse::Created().json(SiteView::from(site)))
+}
+
+/// A refusal of one field of a new site or type: which field, and the answer.
+pub type FieldError = (&'static str, AppError);
+
+fn at(field: &'static str) -> impl Fn(AppError) -> FieldError {
+    move |e| (field, e)
+}
+
+/// A new site, checked: the API's and the imports' rules.
+pub fn site_of(b: NewSite) -> Result<Site, FieldError> {
     let kind = SiteKind::parse(&b.kind).ok_or_else(|| {
-        AppError::unprocessable(
-            "invalid_field",
-            format!(
-                "kind {:?} is not a site kind; give one of {}",
-                b.kind,
-                SiteKind::choices()
-            ),
-        )
+        let message = format!(
+            "kind {:?} is not a site kind; give one of {}",
+            b.kind,
+            SiteKind::choices()
+        );
+        ("kind", AppError::unprocessable("invalid_field", message))
     })?;
-    if !(-90.0..=90.0).contains(&b.lat) || !(-180.0..=180.0).contains(&b.lon) {
-        return Err(AppError::unprocessable(
-            "invalid_field",
-            format!("lat {} / lon {} are not WGS84 coordinates: lat goes from -90 to 90, lon from -180 to 180", b.lat, b.lon),
-        ));
+    let lat_ok = (-90.0..=90.0).contains(&b.lat);
+    if !lat_ok || !(-180.0..=180.0).contains(&b.lon) {
+        let message = format!("lat {} / lon {} are not WGS84 coordinates: lat goes from -90 to 90, lon from -180 to 180", b.lat, b.lon);
+        let field = if lat_ok { "lon" } else { "lat" };
+        return Err((field, AppError::unprocessable("invalid_field", message)));
     }
     let email = match b.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
         Some(e) if !crate::domain::valid_email(e) => {
-            return Err(AppError::unprocessable(
-                "invalid_field",
-                format!("email {e:?} is not an e-mail address"),
-            ))
+            let message = format!("email {e:?} is not an e-mail address");
+            return Err(("email", AppError::unprocessable("invalid_field", message)));
         }
         other => other.map(str::to_owned),
     };
-    let site = Site {
-        id: uuid::Uuid::now_v7().to_string(),
-        name: required("name", &b.name)?,
+    Ok(Site {
+        id: b.id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
+        name: required("name", &b.name).map_err(at("name"))?,
         kind: kind.as_str().to_owned(),
         lat: b.lat,
         lon: b.lon,
@@ -77,10 +90,7 @@ pub async fn create_site(
             .filter(|a| !a.is_empty()),
         email,
         created_at: catalog::now(),
-    };
-    let saved = site.clone();
-    write(&state, move |conn| Ok(catalog::insert_site(conn, &saved)?)).await?;
-    Ok(HttpResponse::Created().json(SiteView::from(site)))
+    })
 }
 
 pub async fn list_sites(state: State, _authed: Authed) -> Result<HttpResponse, AppError> {
@@ -150,11 +160,14 @@ pub async fn list_routes(state: State, _authed: Authed) -> Result<HttpResponse, 
 
 #[derive(Deserialize)]
 pub struct NewType {
-    name: String,
-    material: String,
-    capacity_ml: Option<f64>,
-    tare_mass_g: f64,
-    single_use_mass_g: f64,
+    /// Given by imports that keep a loop's ids; new types get one.
+    #[serde(skip)]
+    pub id: Option<String>,
+    pub name: String,
+    pub material: String,
+    pub capacity_ml: Option<f64>,
+    pub tare_mass_g: f64,
+    pub single_use_mass_g: f64,
 }
 
 pub async fn create_type(
@@ -163,23 +176,29 @@ pub async fn create_type(
     body: web::Json<NewType>,
 ) -> Result<HttpResponse, AppError> {
     authed.manager("create container types")?;
-    let b = body.into_inner();
-    let t = ContainerType {
-        id: uuid::Uuid::now_v7().to_string(),
-        name: required("name", &b.name)?,
-        material: required("material", &b.material)?,
-        capacity_ml: b
-            .capacity_ml
-            .map(|c| check_number("capacity_ml", c, 0.0))
-            .transpose()?,
-        tare_mass_g: check_number("tare_mass_g", b.tare_mass_g, 0.0)?,
-        single_use_mass_g: check_number("single_use_mass_g", b.single_use_mass_g, 0.0)?,
-        created_at: catalog::now(),
-        asset_type: 0,
-    };
+    let t = type_of(body.into_inner()).map_err(|(_, e)| e)?;
     let saved = t.clone();
     let asset_type = write(&state, move |conn| Ok(catalog::insert_type(conn, &saved)?)).await?;
     Ok(HttpResponse::Created().json(TypeView::from(ContainerType { asset_type, ..t })))
+}
+
+/// A new container type, checked: the API's and the imports' rules.
+pub fn type_of(b: NewType) -> Result<ContainerType, FieldError> {
+    Ok(ContainerType {
+        id: b.id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
+        name: required("name", &b.name).map_err(at("name"))?,
+        material: required("material", &b.material).map_err(at("material"))?,
+        capacity_ml: b
+            .capacity_ml
+            .map(|c| check_number("capacity_ml", c, 0.0))
+            .transpose()
+            .map_err(at("capacity_ml"))?,
+        tare_mass_g: check_number("tare_mass_g", b.tare_mass_g, 0.0).map_err(at("tare_mass_g"))?,
+        single_use_mass_g: check_number("single_use_mass_g", b.single_use_mass_g, 0.0)
+            .map_err(at("single_use_mass_g"))?,
+        created_at: catalog::now(),
+        asset_type: 0,
+    })
 }
 
 pub async fn list_types(state: State, _authed: Authed) -> Result<HttpResponse, AppError> {

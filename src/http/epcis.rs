@@ -7,7 +7,7 @@ use chrono::{NaiveDate, NaiveDateTime, SecondsFormat};
 use serde::Deserialize;
 
 use super::auth::Authed;
-use super::reports::{date, scoped_site};
+use super::reports::{period, scoped_site};
 use super::{links, read, State};
 use crate::db::epcis::events_between;
 use crate::domain::state::Action;
@@ -34,16 +34,7 @@ pub async fn export(
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
-    let (from, to) = (
-        date("from", q.from.as_deref())?,
-        date("to", q.to.as_deref())?,
-    );
-    if from >= to {
-        return Err(AppError::bad_request(
-            "invalid_query",
-            format!("from ({from}) must be before to ({to}); to is excluded"),
-        ));
-    }
+    let (from, to) = period(q.from.as_deref(), q.to.as_deref())?;
     let site = scoped_site(&authed, q.site_id)?;
     let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
     let (start, end) = (midnight(from), midnight(to));
@@ -150,7 +141,7 @@ pub async fn capture(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     use crate::interop::capture::{capture, Captured};
-    use crate::interop::epcis::read_event;
+    use crate::interop::epcis_read::read_event;
     let doc: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|e| bad_document(format!("the body is not JSON: {e}")))?;
     if doc.get("type").and_then(|t| t.as_str()) != Some("EPCISDocument") {

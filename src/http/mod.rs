@@ -10,6 +10,7 @@ pub mod reports;
 pub mod scans;
 pub mod shipments;
 pub mod stock;
+pub mod transfer;
 pub mod views;
 pub mod wash;
 
@@ -118,6 +119,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/emission-factors", web::post().to(factors::create))
                 .route("/epcis/events", web::get().to(epcis::export))
                 .route("/epcis/capture", web::post().to(epcis::capture))
+                .route("/import/{what}", web::post().to(transfer::import))
+                .route("/export/{what}", web::get().to(transfer::export))
                 .route("/alerts", web::get().to(mail::list_alerts))
                 .route("/alerts/low-stock", web::put().to(mail::put_low_stock))
                 .route("/alerts/collection", web::put().to(mail::put_collection))
@@ -162,6 +165,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/emission-factors"),
     ("GET", "/api/v1/epcis/events"),
     ("POST", "/api/v1/epcis/capture"),
+    ("POST", "/api/v1/import/{what}"),
+    ("GET", "/api/v1/export/{what}"),
     ("GET", "/api/v1/alerts"),
     ("PUT", "/api/v1/alerts/low-stock"),
     ("PUT", "/api/v1/alerts/collection"),

@@ -75,6 +75,18 @@ struct Asked {
     legs: bool,
 }
 
+/// The days `from` and `to` (excluded) of a query, in order.
+pub fn period(from: Option<&str>, to: Option<&str>) -> Result<(NaiveDate, NaiveDate), AppError> {
+    let (from, to) = (date("from", from)?, date("to", to)?);
+    if from >= to {
+        return Err(AppError::bad_request(
+            "invalid_query",
+            format!("from ({from}) must be before to ({to}); to is excluded"),
+        ));
+    }
+    Ok((from, to))
+}
+
 /// The site a query is about: the one asked for, if the user may see it; a site-bound
 /// user's own when none is asked for; none (the whole loop) for coordinators.
 pub fn scoped_site(authed: &Authed, asked: Option<String>) -> Result<Option<String>, AppError> {
@@ -90,14 +102,7 @@ pub fn scoped_site(authed: &Authed, asked: Option<String>) -> Result<Option<Stri
 
 /// Reads the query; users bound to a site see its figures only.
 fn asked(authed: &Authed, q: ReportQuery) -> Result<Asked, AppError> {
-    let from = date("from", q.from.as_deref())?;
-    let to = date("to", q.to.as_deref())?;
-    if from >= to {
-        return Err(AppError::bad_request(
-            "invalid_query",
-            format!("from ({from}) must be before to ({to}); to is excluded"),
-        ));
-    }
+    let (from, to) = period(q.from.as_deref(), q.to.as_deref())?;
     let site_id = scoped_site(authed, q.site_id)?;
     let csv = match q.format.as_deref() {
         None | Some("json") => false,

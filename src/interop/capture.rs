@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::epcis::Incoming;
+use super::epcis_read::Incoming;
 use crate::db::catalog::find_type;
 use crate::db::containers::{commission_code, Commission};
 use crate::db::scans::find_by_serial;

@@ -5,6 +5,7 @@ mod access;
 mod basics;
 mod cli;
 mod containers;
+mod csv_io;
 mod epcis;
 mod epcis_capture;
 mod flows;

@@ -1,0 +1,96 @@
+//! CSV imports and exports for coordinators: `POST /import/{what}`, `GET /export/{what}`.
+
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::auth::Authed;
+use super::reports::period;
+use super::{read, write, State};
+use crate::error::AppError;
+use crate::interop::csv::{import as import_rows, Import, ImportError, ImportSettings};
+use crate::interop::csv_export::{export_containers, export_events};
+
+/// `POST /import/{sites|types|containers}`: a CSV file (with a header), imported whole or
+/// not at all.
+pub async fn import(
+    state: State,
+    authed: Authed,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    authed.manager("import")?;
+    let what = path.into_inner();
+    let kind = Import::parse(&what).ok_or_else(|| {
+        AppError::not_found(format!(
+            "{what:?} cannot be imported; give sites, types or containers"
+        ))
+    })?;
+    let text = String::from_utf8(body.to_vec()).map_err(|_| {
+        AppError::bad_request(
+            "invalid_body",
+            "the CSV file is not UTF-8 text; save it as CSV UTF-8",
+        )
+    })?;
+    let config = state.config.clone();
+    let user_id = authed.actor.user_id.clone();
+    let n = write(&state, move |conn| {
+        let settings = ImportSettings {
+            code_prefix: &config.code_prefix,
+            gs1: config.gs1.as_ref(),
+            user_id: Some(&user_id),
+            now: crate::db::catalog::now(),
+        };
+        import_rows(conn, kind, &text, &settings, &|_, _| {}).map_err(|e| match e {
+            ImportError::Row(r) => AppError::unprocessable("invalid_row", r.to_string()),
+            ImportError::Database(e) => AppError::Internal(e),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "imported": n, "what": what })))
+}
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// `GET /export/{events|containers}` (events: `?from=&to=`) as CSV.
+pub async fn export(
+    state: State,
+    authed: Authed,
+    path: web::Path<String>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    authed.manager("export")?;
+    let what = path.into_inner();
+    let period = match what.as_str() {
+        "containers" => None,
+        "events" => {
+            let q = query.into_inner();
+            Some(period(q.from.as_deref(), q.to.as_deref())?)
+        }
+        other => {
+            return Err(AppError::not_found(format!(
+                "{other:?} cannot be exported; give events or containers"
+            )))
+        }
+    };
+    let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let bytes = read(&state, move |conn| {
+        let mut out = csv::Writer::from_writer(Vec::new());
+        match period {
+            None => export_containers(conn, &mut out, &|_| {})?,
+            Some((from, to)) => {
+                export_events(conn, midnight(from), midnight(to), &mut out, &|_| {})?
+            }
+        };
+        out.into_inner()
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .body(bytes))
+}
