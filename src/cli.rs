@@ -60,9 +60,9 @@ pub enum Command {
         /// The CSV file, with a header line.
         file: std::path::PathBuf,
     },
-    /// Export events or containers as CSV on standard output.
+    /// Export events, containers, sites or types as CSV on standard output.
     Export {
-        /// events or containers.
+        /// events, containers, sites or types.
         what: String,
         /// For events: the first day (YYYY-MM-DD), default the first event's.
         #[arg(long)]

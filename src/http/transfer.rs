@@ -9,7 +9,7 @@ use super::reports::period;
 use super::{read, write, State};
 use crate::error::AppError;
 use crate::interop::csv::{import as import_rows, Import, ImportError, ImportSettings};
-use crate::interop::csv_export::{export_containers, export_events};
+use crate::interop::csv_export::{export_containers, export_events, export_sites, export_types};
 
 /// `POST /import/{sites|types|containers}`: a CSV file (with a header), imported whole or
 /// not at all.
@@ -66,7 +66,7 @@ pub async fn export(
     authed.manager("export")?;
     let what = path.into_inner();
     let period = match what.as_str() {
-        "containers" => None,
+        "containers" | "sites" | "types" => None,
         "events" => {
             let q = query.into_inner();
             Some(period(q.from.as_deref(), q.to.as_deref())?)
@@ -80,9 +80,11 @@ pub async fn export(
     let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
     let bytes = read(&state, move |conn| {
         let mut out = csv::Writer::from_writer(Vec::new());
-        match period {
-            None => export_containers(conn, &mut out, &|_| {})?,
-            Some((from, to)) => {
+        match (what.as_str(), period) {
+            ("sites", _) => export_sites(conn, &mut out)?,
+            ("types", _) => export_types(conn, &mut out)?,
+            (_, None) => export_containers(conn, &mut out, &|_| {})?,
+            (_, Some((from, to))) => {
                 export_events(conn, midnight(from), midnight(to), &mut out, &|_| {})?
             }
         };

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::csv::{import as import_rows, Import, ImportError, ImportSettings};
-use super::csv_export::{export_containers, export_events};
+use super::csv_export::{export_containers, export_events, export_sites, export_types};
 use crate::config::Config;
 use crate::db::{write_tx, DbConnection};
 
@@ -79,6 +79,8 @@ pub fn export(
     let tick = |n: u64| progress.set_position(n);
     let n = match what {
         "containers" => export_containers(conn, &mut out, &tick)?,
+        "sites" => export_sites(conn, &mut out)?,
+        "types" => export_types(conn, &mut out)?,
         "events" => {
             let start = from
                 .map(|f| day("--from", f))
@@ -94,7 +96,7 @@ pub fn export(
             let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
             export_events(conn, midnight(start), midnight(end), &mut out, &tick)?
         }
-        other => bail!("{other:?} cannot be exported; give events or containers"),
+        other => bail!("{other:?} cannot be exported; give events, containers, sites or types"),
     };
     out.flush()?;
     progress.finish_and_clear();

@@ -6,6 +6,56 @@ use diesel::prelude::*;
 use crate::db::schema::{containers, events};
 use crate::db::DbConnection;
 
+/// Every site, with the columns of the sites import, so that a new database can take them.
+pub fn export_sites(
+    conn: &mut DbConnection,
+    out: &mut csv::Writer<impl std::io::Write>,
+) -> anyhow::Result<u64> {
+    out.write_record(["id", "name", "kind", "lat", "lon", "address", "email"])?;
+    let sites = crate::db::catalog::list_sites(conn)?;
+    for s in &sites {
+        out.write_record([
+            s.id.as_str(),
+            &s.name,
+            &s.kind,
+            &s.lat.to_string(),
+            &s.lon.to_string(),
+            s.address.as_deref().unwrap_or(""),
+            s.email.as_deref().unwrap_or(""),
+        ])?;
+    }
+    Ok(sites.len() as u64)
+}
+
+/// Every container type in the order of their asset types, with the columns of the types
+/// import, so that imported again they get the same asset types.
+pub fn export_types(
+    conn: &mut DbConnection,
+    out: &mut csv::Writer<impl std::io::Write>,
+) -> anyhow::Result<u64> {
+    out.write_record([
+        "id",
+        "name",
+        "material",
+        "capacity_ml",
+        "tare_mass_g",
+        "single_use_mass_g",
+    ])?;
+    let mut types = crate::db::catalog::list_types(conn)?;
+    types.sort_by_key(|t| t.asset_type);
+    for t in &types {
+        out.write_record([
+            t.id.as_str(),
+            &t.name,
+            &t.material,
+            &t.capacity_ml.map(|c| c.to_string()).unwrap_or_default(),
+            &t.tare_mass_g.to_string(),
+            &t.single_use_mass_g.to_string(),
+        ])?;
+    }
+    Ok(types.len() as u64)
+}
+
 /// The columns of the exports.
 pub const CONTAINER_COLUMNS: &[&str] = &[
     "code",

@@ -14,7 +14,7 @@ on_both_backends!(
     a_bad_row_stops_the_import_and_names_itself
 );
 
-async fn send_csv(app: &TestApp, path: &str, text: &str) -> (StatusCode, Value) {
+pub async fn send_csv(app: &TestApp, path: &str, text: &str) -> (StatusCode, Value) {
     let r = app
         .client
         .post(format!("{}{path}", app.address))
@@ -28,7 +28,7 @@ async fn send_csv(app: &TestApp, path: &str, text: &str) -> (StatusCode, Value) 
     (status, r.json().await.expect("json"))
 }
 
-async fn get_csv(app: &TestApp, path: &str) -> String {
+pub async fn get_csv(app: &TestApp, path: &str) -> String {
     let r = app
         .client
         .get(format!("{}{path}", app.address))
@@ -224,9 +224,17 @@ fn the_command_line_imports_all_or_nothing_and_exports() {
     assert!(ok, "{err}");
     assert_eq!(out.lines().count(), 1, "the first row was not kept: {out}");
     assert!(err.contains("exported 0 containers"), "{err}");
-    let (ok, _, err) = boucle(&fresh.url, &["export", "sites"]);
+    // The sites go out with the columns they came in with, ready for another database.
+    let (ok, out, err) = boucle(&fresh.url, &["export", "sites"]);
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "id,name,kind,lat,lon,address,email");
+    assert_eq!(lines.len(), 4, "{out}");
+    assert!(lines.contains(&"0192f0bb-0000-7000-8000-000000000001,Biocoop Rennes,shop,48.11,-1.68,1 rue de Paris,rennes@biocoop.test"), "{out}");
+    let (ok, _, err) = boucle(&fresh.url, &["export", "routes"]);
     assert!(
-        !ok && err.contains("\"sites\" cannot be exported; give events or containers"),
+        !ok && err
+            .contains("\"routes\" cannot be exported; give events, containers, sites or types"),
         "{err}"
     );
 }

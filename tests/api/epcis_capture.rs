@@ -4,6 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+use crate::csv_io::{get_csv, send_csv};
 use crate::epcis::export;
 use crate::helpers::{small_loop, spawn_app, Backend, TestApp};
 use crate::on_both_backends;
@@ -252,41 +253,12 @@ async fn a_washers_line_is_captured_once(backend: Backend) {
 }
 
 /// Gives `to` the sites and container types of `from`, with the same ids, as a loop moving
-/// to a new server would.
+/// to a new server does: exported as CSV, imported as CSV.
 async fn copy_catalog(from: &TestApp, to: &TestApp) {
-    use boucle::db::catalog::{insert_site, insert_type, now};
-    use boucle::db::models::{ContainerType, Site};
-    let sites = from.get("/api/v1/sites").await.body;
-    let types = from.get("/api/v1/container-types").await.body;
-    let mut conn = to.conn();
-    for s in sites.as_array().expect("sites") {
-        let text = |k: &str| s[k].as_str().map(str::to_owned);
-        let site = Site {
-            id: text("id").expect("id"),
-            name: text("name").expect("name"),
-            kind: text("kind").expect("kind"),
-            lat: s["lat"].as_f64().expect("lat"),
-            lon: s["lon"].as_f64().expect("lon"),
-            address: text("address"),
-            email: text("email"),
-            created_at: now(),
-        };
-        insert_site(&mut conn, &site).expect("site");
-    }
-    let mut types: Vec<Value> = types.as_array().expect("types").clone();
-    types.sort_by_key(|t| t["asset_type"].as_i64());
-    for t in types {
-        let kind = ContainerType {
-            id: t["id"].as_str().expect("id").to_owned(),
-            name: t["name"].as_str().expect("name").to_owned(),
-            material: t["material"].as_str().expect("material").to_owned(),
-            capacity_ml: t["capacity_ml"].as_f64(),
-            tare_mass_g: t["tare_mass_g"].as_f64().expect("tare"),
-            single_use_mass_g: t["single_use_mass_g"].as_f64().expect("mass"),
-            created_at: now(),
-            asset_type: 0,
-        };
-        insert_type(&mut conn, &kind).expect("type");
+    for what in ["sites", "types"] {
+        let text = get_csv(from, &format!("/api/v1/export/{what}")).await;
+        let (status, body) = send_csv(to, &format!("/api/v1/import/{what}"), &text).await;
+        assert_eq!(status, StatusCode::OK, "{what}: {body:?}");
     }
 }
 
