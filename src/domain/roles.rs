@@ -2,24 +2,15 @@
 
 use super::state::SiteKind;
 
-macro_rules! roles {
-    ($($variant:ident = $text:literal),+ $(,)?) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Role { $($variant),+ }
-        impl Role {
-            pub fn as_str(self) -> &'static str { match self { $(Role::$variant => $text),+ } }
-            pub fn parse(text: &str) -> Option<Role> { match text { $($text => Some(Role::$variant),)+ _ => None } }
-            pub fn choices() -> String { [$($text),+].join(", ") }
-        }
-    };
-}
-
-roles!(
-    Shop = "shop",
-    Washer = "washer",
-    Producer = "producer",
-    Coordinator = "coordinator",
-    Admin = "admin"
+super::state::text_enum!(
+    /// What a user does in the loop.
+    Role {
+        Shop = "shop",
+        Washer = "washer",
+        Producer = "producer",
+        Coordinator = "coordinator",
+        Admin = "admin",
+    }
 );
 
 impl Role {

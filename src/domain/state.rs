@@ -1,12 +1,12 @@
 //! The container state machine of DESIGN section 2: what each action needs and what it does.
 
 use chrono::NaiveDateTime;
-use serde::{Deserialize, Serialize};
 
+/// An enum of words: each variant's text, `ALL`, `as_str`, `parse`, `choices` and `Display`.
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -34,6 +34,9 @@ macro_rules! text_enum {
         }
     };
 }
+
+/// Enums stored and shown as words: roles, actions, places, kinds of mail.
+pub(crate) use text_enum;
 
 text_enum!(
     /// What happened to a container.

@@ -15,27 +15,16 @@ use std::time::Duration;
 
 use crate::config::ConfigError;
 
-macro_rules! kinds {
-    ($($variant:ident = $text:literal),+ $(,)?) => {
-        /// The kinds of mail, each one a user may turn off.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Kind { $($variant),+ }
-        impl Kind {
-            pub const ALL: &'static [Kind] = &[$(Kind::$variant),+];
-            pub fn as_str(self) -> &'static str { match self { $(Kind::$variant => $text),+ } }
-            pub fn parse(text: &str) -> Option<Kind> { match text { $($text => Some(Kind::$variant),)+ _ => None } }
-            pub fn choices() -> String { [$($text),+].join(", ") }
-        }
-    };
-}
-
-kinds!(
-    LowStock = "low_stock",
-    CollectionNeeded = "collection_needed",
-    ShipmentOverdue = "shipment_overdue",
-    WashRejects = "wash_rejects",
-    DigestWeekly = "digest_weekly",
-    DigestMonthly = "digest_monthly",
+crate::domain::state::text_enum!(
+    /// The kinds of mail, each one a user may turn off.
+    Kind {
+        LowStock = "low_stock",
+        CollectionNeeded = "collection_needed",
+        ShipmentOverdue = "shipment_overdue",
+        WashRejects = "wash_rejects",
+        DigestWeekly = "digest_weekly",
+        DigestMonthly = "digest_monthly",
+    }
 );
 
 /// The languages mails are written in; French unless the user chose English.
