@@ -11,6 +11,7 @@ pub mod state;
 pub mod time;
 pub mod timeline;
 pub mod trips;
+pub mod words;
 
 /// A check of an e-mail address: one `@`, something before it, a dotted domain after it, no
 /// spaces, and an address the mail library can send to.

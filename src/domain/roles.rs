@@ -2,7 +2,7 @@
 
 use super::state::SiteKind;
 
-super::state::text_enum!(
+super::words::text_enum!(
     /// What a user does in the loop.
     Role {
         Shop = "shop",

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use crate::config::ConfigError;
 
-crate::domain::state::text_enum!(
+crate::domain::words::text_enum!(
     /// The kinds of mail, each one a user may turn off.
     Kind {
         LowStock = "low_stock",
