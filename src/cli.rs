@@ -31,6 +31,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve the API (the default).
     Serve,
+    /// Print the API's OpenAPI document (JSON), as served at /api/v1/openapi.json.
+    Openapi,
     /// Apply pending database migrations, then exit.
     Migrate,
     /// Recompute the figures' counters from the event log and report any difference.
@@ -152,6 +154,7 @@ pub fn run_admin(command: Command, config: &Config) -> anyhow::Result<String> {
             Ok(summary)
         }
         Command::Demo(_) => bail!("demo is not an administrative command"),
+        Command::Openapi => bail!("openapi needs no database"),
         Command::User {
             command:
                 UserCommand::Add {

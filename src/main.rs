@@ -37,6 +37,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             actix_web::rt::System::new().block_on(app.run_until_stopped())?;
             Ok(())
         }
+        Command::Openapi => {
+            let doc = boucle::http::openapi::for_loop(&config.base_url);
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+            Ok(())
+        }
         admin => {
             let out = run_admin(admin, &config)?;
             if !out.is_empty() {

@@ -113,7 +113,7 @@ pub fn flows(
 }
 
 /// One pair of sites in the flows between sites.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Flow {
     pub from_site_id: String,
     pub to_site_id: String,

@@ -11,7 +11,7 @@ use super::sums::fills_by_site_and_type;
 use super::DbConnection;
 use crate::domain::state::{Condition, Place};
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct StockRow {
     pub site_id: String,
     pub type_id: String,

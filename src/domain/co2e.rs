@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::figures::Counters;
 
 /// One version of an emission factor, in kg CO2e per `per`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Factor {
     pub id: String,
     pub kind: String,

@@ -28,7 +28,7 @@ pub struct ShipmentLine {
     pub containers: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Leg {
     pub from_kind: String,
     pub to_kind: String,
@@ -54,27 +54,47 @@ pub struct Inputs {
     pub avoided_waste_g: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Figures {
+    /// Fills in the period: each is one use.
     pub uses: i64,
+    /// Of those, a container's very first fill.
     pub first_uses: i64,
+    /// `uses - first_uses`.
     pub reuses: i64,
+    /// Containers in service on average over the period.
     pub fleet_avg: f64,
+    /// `uses / fleet_avg * 365 / days`; null without a fleet.
     pub rotations_per_year: Option<f64>,
+    /// Average days between two fills of a container; null when no fill had an earlier one.
     pub avg_cycle_days: Option<f64>,
+    /// Containers brought back.
     pub returns: i64,
+    /// Filled containers that arrived at a shop in the period.
     pub trips: i64,
+    /// Of those, the ones back since.
     pub trips_returned: i64,
+    /// `trips_returned / trips`; null without trips.
     pub return_rate: Option<f64>,
+    /// Containers retired as broken in the period.
     pub broken: i64,
+    /// Containers retired as lost in the period.
     pub lost: i64,
+    /// `broken / uses`; null without uses.
     pub breakage_rate: Option<f64>,
+    /// `lost / uses`; null without uses.
     pub loss_rate: Option<f64>,
+    /// Shipments that left in the period.
     pub shipments: i64,
+    /// Km the vehicles drove for them.
     pub vehicle_km: f64,
+    /// Km times containers on board, summed.
     pub container_km: f64,
+    /// `container_km / uses`; null without uses.
     pub km_per_use: Option<f64>,
+    /// Single-use packaging the uses replaced, minus the containers retired, in kg.
     pub avoided_waste_kg: f64,
+    /// The transport split by the kinds of site a shipment goes from and to.
     pub legs: Vec<Leg>,
 }
 

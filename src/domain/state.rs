@@ -52,6 +52,17 @@ text_enum!(
 );
 
 text_enum!(
+    /// What carried a shipment.
+    Vehicle {
+        Van = "van",
+        Truck = "truck",
+        Car = "car",
+        CargoBike = "cargo_bike",
+        Other = "other",
+    }
+);
+
+text_enum!(
     RetiredReason {
         Broken = "broken",
         Lost = "lost",

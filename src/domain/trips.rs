@@ -79,7 +79,7 @@ pub fn trips_of(recorded: &[Ev]) -> Vec<Trip> {
 }
 
 /// One point of a return curve.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CurvePoint {
     pub days: i64,
     /// Share of trips returned within `days` (1 - the Kaplan-Meier survival).
@@ -88,7 +88,7 @@ pub struct CurvePoint {
     pub at_risk: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ReturnCurve {
     pub trips: i64,
     pub returned: i64,

@@ -1,11 +1,12 @@
 //! Enums stored and shown as words (roles, actions, places, kinds of mail): one macro
-//! gives each its text, `ALL`, `as_str`, `parse`, `choices`, `Display` and serde form.
+//! gives each its text, `ALL`, `as_str`, `parse`, `choices`, `Display`, serde form and
+//! OpenAPI schema (a string of those words).
 
 /// An enum of words: each variant's text, `ALL`, `as_str`, `parse`, `choices` and `Display`.
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize, ::utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 

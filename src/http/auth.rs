@@ -4,14 +4,16 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
+use super::views::ErrorView;
 use super::{read, write, AppState, State};
 use crate::db::auth::{
     actor_for_token, create_token as new_token, find_user_by_email, revoke_tokens, verify_password,
 };
 use crate::db::catalog::now;
-use crate::domain::roles::Actor;
+use crate::domain::roles::{Actor, Role};
 use crate::error::AppError;
 
 /// The signed-in user of a request, with the id of the token it used.
@@ -47,11 +49,13 @@ impl Authed {
     }
 }
 
-/// Routes open without a token.
-fn is_public(method: &str, path: &str) -> bool {
+/// Routes of `/api/v1` open without a token.
+pub fn is_public(method: &str, path: &str) -> bool {
     matches!(
         (method, path),
-        ("GET", "/api/v1/health") | ("POST", "/api/v1/auth/token")
+        ("GET", "/api/v1/health")
+            | ("POST", "/api/v1/auth/token")
+            | ("GET", "/api/v1/openapi.json")
     )
 }
 
@@ -101,13 +105,39 @@ impl FromRequest for Authed {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct TokenRequest {
     email: String,
     password: String,
+    /// The device or script that will use the token, e.g. "till 1".
     name: String,
 }
 
+/// The signed-in user a token acts for.
+#[derive(Serialize, ToSchema)]
+pub struct TokenUser {
+    id: String,
+    email: String,
+    role: Role,
+    /// The site a shop, washer or producer works at; null for coordinators and admins.
+    site_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NewToken {
+    /// Send it as `Authorization: Bearer <token>`; it is shown once.
+    token: String,
+    user: TokenUser,
+}
+
+/// Signs in with an e-mail and a password and gives a bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/token", operation_id = "createToken", tag = "sign-in",
+    request_body = TokenRequest,
+    responses(
+        (status = 201, description = "A new token.", body = NewToken),
+        (status = 401, description = "`unauthorized`: the e-mail or the password is wrong.", body = ErrorView),
+        (status = 422, description = "`invalid_field`: the token has no name.", body = ErrorView),
+    ))]
 pub async fn create_token(
     state: State,
     body: web::Json<TokenRequest>,
@@ -144,13 +174,23 @@ pub async fn create_token(
         Ok(new_token(conn, &user_id, name.trim(), now())?)
     })
     .await?;
-    Ok(HttpResponse::Created().json(serde_json::json!({
-        "token": token,
-        "user": {"id": user.id, "email": user.email, "role": user.role, "site_id": user.site_id},
-    })))
+    let role = Role::parse(&user.role).ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!("user {} has an unknown role", user.id))
+    })?;
+    Ok(HttpResponse::Created().json(NewToken {
+        token,
+        user: TokenUser {
+            id: user.id,
+            email: user.email,
+            role,
+            site_id: user.site_id,
+        },
+    }))
 }
 
 /// Revokes the token that signs this request.
+#[utoipa::path(delete, path = "/api/v1/auth/token", operation_id = "revokeToken", tag = "sign-in",
+    responses((status = 204, description = "The token no longer signs anything.")))]
 pub async fn revoke_token(state: State, authed: Authed) -> Result<HttpResponse, AppError> {
     let user_id = authed.actor.user_id.clone();
     let token_id = authed.token_id.clone();

@@ -2,23 +2,27 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::auth::Authed;
-use super::views::{RouteView, SiteView, TypeView};
+use super::views::{ErrorView, RouteView, SiteView, TypeView};
 use super::{check_number, read, write, State};
 use crate::db::catalog;
 use crate::db::models::{ContainerType, Route, Site};
 use crate::domain::state::SiteKind;
 use crate::error::AppError;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct NewSite {
     /// Given by imports that keep a loop's ids; new sites get one.
     #[serde(skip)]
     pub id: Option<String>,
     pub name: String,
+    #[schema(value_type = SiteKind)]
     pub kind: String,
+    /// WGS84 latitude, -90 to 90.
     pub lat: f64,
+    /// WGS84 longitude, -180 to 180.
     pub lon: f64,
     pub address: Option<String>,
     pub email: Option<String>,
@@ -36,6 +40,14 @@ fn required(field: &str, value: &str) -> Result<String, AppError> {
     }
 }
 
+/// Adds a site (coordinators).
+#[utoipa::path(post, path = "/api/v1/sites", operation_id = "createSite", tag = "catalog",
+    request_body = NewSite,
+    responses(
+        (status = 201, description = "The site, with its new id.", body = SiteView),
+        (status = 403, description = "`forbidden`: only coordinators create sites.", body = ErrorView),
+        (status = 422, description = "`invalid_field`: a field is empty, unknown or out of range; the message names it.", body = ErrorView),
+    ))]
 pub async fn create_site(
     state: State,
     authed: Authed,
@@ -93,11 +105,21 @@ pub fn site_of(b: NewSite) -> Result<Site, FieldError> {
     })
 }
 
+/// Every site of the loop.
+#[utoipa::path(get, path = "/api/v1/sites", operation_id = "listSites", tag = "catalog",
+    responses((status = 200, description = "The sites, by name.", body = Vec<SiteView>)))]
 pub async fn list_sites(state: State, _authed: Authed) -> Result<HttpResponse, AppError> {
     let sites = read(&state, |conn| Ok(catalog::list_sites(conn)?)).await?;
     Ok(HttpResponse::Ok().json(sites.into_iter().map(SiteView::from).collect::<Vec<_>>()))
 }
 
+/// One site.
+#[utoipa::path(get, path = "/api/v1/sites/{id}", operation_id = "getSite", tag = "catalog",
+    params(("id" = String, Path, description = "The site's id.")),
+    responses(
+        (status = 200, description = "The site.", body = SiteView),
+        (status = 404, description = "`not_found`: no site has this id.", body = ErrorView),
+    ))]
 pub async fn get_site(
     state: State,
     _authed: Authed,
@@ -110,13 +132,23 @@ pub async fn get_site(
     Ok(HttpResponse::Ok().json(SiteView::from(site)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct PutRoute {
     from_site_id: String,
     to_site_id: String,
+    /// The road distance, used for shipments between these sites instead of the straight
+    /// line times the detour factor.
     distance_km: f64,
 }
 
+/// Sets the road distance from one site to another (coordinators).
+#[utoipa::path(put, path = "/api/v1/routes", operation_id = "putRoute", tag = "catalog",
+    request_body = PutRoute,
+    responses(
+        (status = 200, description = "The route as saved.", body = RouteView),
+        (status = 403, description = "`forbidden`: only coordinators set routes.", body = ErrorView),
+        (status = 422, description = "`invalid_field` (a negative distance, the same site twice) or `unknown_site`.", body = ErrorView),
+    ))]
 pub async fn put_route(
     state: State,
     authed: Authed,
@@ -153,12 +185,15 @@ pub async fn put_route(
     Ok(HttpResponse::Ok().json(RouteView::from(route)))
 }
 
+/// Every route with its distance.
+#[utoipa::path(get, path = "/api/v1/routes", operation_id = "listRoutes", tag = "catalog",
+    responses((status = 200, description = "The routes.", body = Vec<RouteView>)))]
 pub async fn list_routes(state: State, _authed: Authed) -> Result<HttpResponse, AppError> {
     let routes = read(&state, |conn| Ok(catalog::list_routes(conn)?)).await?;
     Ok(HttpResponse::Ok().json(routes.into_iter().map(RouteView::from).collect::<Vec<_>>()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct NewType {
     /// Given by imports that keep a loop's ids; new types get one.
     #[serde(skip)]
@@ -166,10 +201,20 @@ pub struct NewType {
     pub name: String,
     pub material: String,
     pub capacity_ml: Option<f64>,
+    /// The empty container's mass.
     pub tare_mass_g: f64,
+    /// The mass of the single-use packaging one use replaces.
     pub single_use_mass_g: f64,
 }
 
+/// Adds a container type (coordinators); it gets the next GS1 asset type number.
+#[utoipa::path(post, path = "/api/v1/container-types", operation_id = "createContainerType", tag = "catalog",
+    request_body = NewType,
+    responses(
+        (status = 201, description = "The type, with its new id.", body = TypeView),
+        (status = 403, description = "`forbidden`: only coordinators create types.", body = ErrorView),
+        (status = 422, description = "`invalid_field`: a field is empty or a mass is negative.", body = ErrorView),
+    ))]
 pub async fn create_type(
     state: State,
     authed: Authed,
@@ -201,6 +246,9 @@ pub fn type_of(b: NewType) -> Result<ContainerType, FieldError> {
     })
 }
 
+/// Every container type.
+#[utoipa::path(get, path = "/api/v1/container-types", operation_id = "listContainerTypes", tag = "catalog",
+    responses((status = 200, description = "The types.", body = Vec<TypeView>)))]
 pub async fn list_types(state: State, _authed: Authed) -> Result<HttpResponse, AppError> {
     let types = read(&state, |conn| Ok(catalog::list_types(conn)?)).await?;
     Ok(HttpResponse::Ok().json(types.into_iter().map(TypeView::from).collect::<Vec<_>>()))

@@ -1,10 +1,11 @@
 //! Commissioning containers, and reading one by its code.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::auth::Authed;
-use super::views::{ContainerView, EventView};
+use super::views::{ContainerView, ErrorView, EventView};
 use super::{read, time_or_now, write, State};
 use crate::db::catalog;
 use crate::db::containers::{
@@ -17,14 +18,30 @@ use crate::error::AppError;
 /// The most containers commissioned in one request.
 pub const MAX_COMMISSION: usize = 10_000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct NewContainers {
     type_id: String,
+    /// Where the new containers are, clean.
     site_id: String,
+    /// 1 to 10,000.
     count: i64,
+    /// RFC 3339; when a loop imports its existing fleet. Now when absent.
     at: Option<String>,
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct Commissioned {
+    containers: Vec<ContainerView>,
+}
+
+/// Gives new containers their codes (coordinators): all `at_site`, `clean`, at `site_id`.
+#[utoipa::path(post, path = "/api/v1/containers", operation_id = "commissionContainers", tag = "containers",
+    request_body = NewContainers,
+    responses(
+        (status = 201, description = "The new containers.", body = Commissioned),
+        (status = 403, description = "`forbidden`: only coordinators commission containers.", body = ErrorView),
+        (status = 422, description = "`invalid_field` or `batch_too_large` (count out of 1 to 10,000), `unknown_type`, `unknown_site`, `future_time`.", body = ErrorView),
+    ))]
 pub async fn commission(
     state: State,
     authed: Authed,
@@ -80,11 +97,18 @@ pub async fn commission(
         .into_iter()
         .map(|c| ContainerView::new(c, &links))
         .collect();
-    Ok(HttpResponse::Created().json(serde_json::json!({ "containers": containers })))
+    Ok(HttpResponse::Created().json(Commissioned { containers }))
 }
 
 /// `GET /8003/{grai}`: the GS1 Digital Link URI in a container's QR code resolves to the
 /// container's page.
+#[utoipa::path(get, path = "/8003/{grai}", operation_id = "resolveDigitalLink", tag = "links",
+    params(("grai" = String, Path, description = "The GRAI without its AI: `0`, company prefix, asset type, check digit, serial.")),
+    responses(
+        (status = 307, description = "To the container's page `/c/{code}`.", headers(("Location" = String))),
+        (status = 400, description = "`invalid_code`: not a GRAI of this loop, or a wrong check digit.", body = ErrorView),
+        (status = 404, description = "`not_found`: the loop has no GS1 prefix, or no container has this GRAI.", body = ErrorView),
+    ))]
 pub async fn digital_link(state: State, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     if state.config.gs1.is_none() {
         return Err(AppError::not_found(
@@ -126,6 +150,14 @@ async fn lookup(state: &State, code: String) -> Result<Container, AppError> {
     })
 }
 
+/// One container as it is now.
+#[utoipa::path(get, path = "/api/v1/containers/{code}", operation_id = "getContainer", tag = "containers",
+    params(("code" = String, Path, description = "A short code, a `/c/` URL, a GS1 Digital Link URI or a GRAI element string.")),
+    responses(
+        (status = 200, description = "The container.", body = ContainerView),
+        (status = 400, description = "`invalid_code`: not a container code of this loop.", body = ErrorView),
+        (status = 404, description = "`not_found`: no container has this code.", body = ErrorView),
+    ))]
 pub async fn get(
     state: State,
     _authed: Authed,
@@ -137,6 +169,13 @@ pub async fn get(
 
 /// The container's timeline. Users bound to a site see the events at their site only, so
 /// that no partner reads another's flows.
+#[utoipa::path(get, path = "/api/v1/containers/{code}/events", operation_id = "listContainerEvents", tag = "containers",
+    params(("code" = String, Path, description = "A short code, a `/c/` URL, a GS1 Digital Link URI or a GRAI element string.")),
+    responses(
+        (status = 200, description = "Its events ordered by `at`, ties by recording order.", body = Vec<EventView>),
+        (status = 400, description = "`invalid_code`: not a container code of this loop.", body = ErrorView),
+        (status = 404, description = "`not_found`: no container has this code.", body = ErrorView),
+    ))]
 pub async fn events(
     state: State,
     authed: Authed,
@@ -158,6 +197,14 @@ pub async fn events(
     Ok(HttpResponse::Ok().json(shown))
 }
 
+/// The QR code of the container's URL, as SVG for labels.
+#[utoipa::path(get, path = "/api/v1/containers/{code}/qr.svg", operation_id = "getContainerQrSvg", tag = "containers",
+    params(("code" = String, Path, description = "A short code, a `/c/` URL, a GS1 Digital Link URI or a GRAI element string.")),
+    responses(
+        (status = 200, description = "The QR image.", content_type = "image/svg+xml", body = String),
+        (status = 400, description = "`invalid_code`: not a container code of this loop.", body = ErrorView),
+        (status = 404, description = "`not_found`: no container has this code.", body = ErrorView),
+    ))]
 pub async fn qr_svg(
     state: State,
     _authed: Authed,
@@ -169,6 +216,14 @@ pub async fn qr_svg(
     .await
 }
 
+/// The QR code of the container's URL, as PNG.
+#[utoipa::path(get, path = "/api/v1/containers/{code}/qr.png", operation_id = "getContainerQrPng", tag = "containers",
+    params(("code" = String, Path, description = "A short code, a `/c/` URL, a GS1 Digital Link URI or a GRAI element string.")),
+    responses(
+        (status = 200, description = "The QR image.", content_type = "image/png", body = Vec<u8>),
+        (status = 400, description = "`invalid_code`: not a container code of this loop.", body = ErrorView),
+        (status = 404, description = "`not_found`: no container has this code.", body = ErrorView),
+    ))]
 pub async fn qr_png(
     state: State,
     _authed: Authed,

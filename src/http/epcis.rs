@@ -5,9 +5,11 @@ use std::collections::BTreeSet;
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime, SecondsFormat};
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Authed;
 use super::reports::{period, scoped_site};
+use super::views::{ErrorView, ScanResultView, ScanStatus};
 use super::{links, read, State};
 use crate::db::epcis::events_between;
 use crate::domain::state::Action;
@@ -17,10 +19,16 @@ use crate::interop::epcis::{document, object_event, Fact, SiteData};
 /// The most events one export gives; a longer period is asked for in parts.
 pub const MAX_EVENTS: i64 = 100_000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
+    /// The first day, `YYYY-MM-DD`, from 00:00 UTC.
+    #[param(required = true, value_type = String)]
     from: Option<String>,
+    /// The day after the last, `YYYY-MM-DD`: excluded.
+    #[param(required = true, value_type = String)]
     to: Option<String>,
+    /// One site's events; site-bound users get their own site's.
     site_id: Option<String>,
 }
 
@@ -28,6 +36,16 @@ fn rfc3339(t: NaiveDateTime) -> String {
     t.and_utc().to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
+/// The period's events as an EPCIS 2.0 JSON-LD document: one ObjectEvent per event, with
+/// CBV 2.0 business steps and dispositions, Boucle's own vocabulary declared in the
+/// `@context`, and event ids that stay the same between exports.
+#[utoipa::path(get, path = "/api/v1/epcis/events", operation_id = "exportEpcisEvents", tag = "interop",
+    params(ExportQuery),
+    responses(
+        (status = 200, description = "An EPCISDocument, valid against the EPCIS 2.0 JSON schema (docs/INTEROP.md).", content_type = "application/ld+json", body = serde_json::Value),
+        (status = 403, description = "`forbidden`: the site asked for is not the user's.", body = ErrorView),
+        (status = 422, description = "`invalid_query`: the period holds more than 100,000 events; export shorter periods.", body = ErrorView),
+    ))]
 pub async fn export(
     state: State,
     authed: Authed,
@@ -119,14 +137,24 @@ pub async fn export(
 pub const MAX_CAPTURE: usize = 10_000;
 
 /// What became of one captured event.
-#[derive(serde::Serialize)]
-struct CapturedView {
+#[derive(serde::Serialize, ToSchema)]
+pub struct CapturedView {
     #[serde(rename = "eventID")]
     event_id: String,
-    status: &'static str,
+    /// `rejected` when the event or one of its containers was refused, `duplicate` when
+    /// every container's step was recorded before.
+    status: ScanStatus,
+    /// Why the event as a whole was refused.
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<super::views::ErrorView>,
-    containers: Vec<super::views::ScanResultView>,
+    error: Option<ErrorView>,
+    /// One result per container of the event.
+    containers: Vec<ScanResultView>,
+}
+
+/// One result per captured event, in order.
+#[derive(serde::Serialize, ToSchema)]
+pub struct CaptureResults {
+    results: Vec<CapturedView>,
 }
 
 fn bad_document(message: impl Into<String>) -> AppError {
@@ -135,6 +163,12 @@ fn bad_document(message: impl Into<String>) -> AppError {
 
 /// `POST /epcis/capture`: an EPCIS 2.0 document (JSON or JSON-LD) whose ObjectEvents are
 /// recorded as scans, idempotently by event id, with one result per event.
+#[utoipa::path(post, path = "/api/v1/epcis/capture", operation_id = "captureEpcisEvents", tag = "interop",
+    request_body(content = serde_json::Value, description = "An EPCISDocument of up to 10,000 ObjectEvents (docs/INTEROP.md).", content_type = "application/json"),
+    responses(
+        (status = 200, description = "One result per event; a refused event has `status: rejected` and an `error` (`invalid_event`, `unsupported_event`, `unknown_step`, `forbidden_site`, `invalid_time`...).", body = CaptureResults),
+        (status = 422, description = "`batch_too_large`: more than 10,000 events.", body = ErrorView),
+    ))]
 pub async fn capture(
     state: State,
     authed: Authed,
@@ -221,17 +255,19 @@ pub async fn capture(
                 &c.error,
                 c.outcomes.iter().map(|o| o.status).collect::<Vec<_>>(),
             ) {
-                (Some(_), _) => "rejected",
-                (None, s) if s.contains(&crate::db::scans::Status::Rejected) => "rejected",
-                (None, s) if s.iter().all(|x| *x == crate::db::scans::Status::Duplicate) => {
-                    "duplicate"
+                (Some(_), _) => ScanStatus::Rejected,
+                (None, s) if s.contains(&crate::db::scans::Status::Rejected) => {
+                    ScanStatus::Rejected
                 }
-                _ => "recorded",
+                (None, s) if s.iter().all(|x| *x == crate::db::scans::Status::Duplicate) => {
+                    ScanStatus::Duplicate
+                }
+                _ => ScanStatus::Recorded,
             };
             CapturedView {
                 event_id: c.event_id,
                 status,
-                error: c.error.map(|r| super::views::ErrorView {
+                error: c.error.map(|r| ErrorView {
                     error: r.code.to_owned(),
                     message: r.message,
                 }),
@@ -239,5 +275,5 @@ pub async fn capture(
             }
         })
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "results": results })))
+    Ok(HttpResponse::Ok().json(CaptureResults { results }))
 }

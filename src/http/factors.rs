@@ -1,41 +1,64 @@
 //! `GET/POST /emission-factors`: every version is kept; a new value is a new version.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::auth::Authed;
+use super::views::ErrorView;
 use super::{check_number, read, write, State};
 use crate::db::catalog::{find_type, now};
 use crate::db::factors::{add_version, all};
 use crate::domain::co2e::{latest, Factor};
+use crate::domain::state::Vehicle;
 use crate::error::AppError;
 
-const VEHICLES: &[&str] = &["van", "truck", "car", "cargo_bike", "other"];
+/// A version of an emission factor, and whether it is the one in use.
+#[derive(Serialize, ToSchema)]
+pub struct FactorView {
+    #[serde(flatten)]
+    factor: Factor,
+    /// True for the latest version of its kind and subject, the one reports use.
+    current: bool,
+}
 
+/// Every version of every emission factor.
+#[utoipa::path(get, path = "/api/v1/emission-factors", operation_id = "listEmissionFactors", tag = "reports",
+    responses((status = 200, description = "The factors, every version.", body = Vec<FactorView>)))]
 pub async fn list(state: State, _authed: Authed) -> Result<HttpResponse, AppError> {
     let factors = read(&state, |conn| Ok(all(conn)?)).await?;
     let current = latest(&factors);
-    let shown: Vec<_> = factors
+    let shown: Vec<FactorView> = factors
         .into_iter()
-        .map(|f| {
-            let is_current = current.iter().any(|c| c.id == f.id);
-            let mut v = json!(f);
-            v["current"] = json!(is_current);
-            v
+        .map(|factor| FactorView {
+            current: current.iter().any(|c| c.id == factor.id),
+            factor,
         })
         .collect();
     Ok(HttpResponse::Ok().json(shown))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct NewFactor {
+    /// `single_use`, `reusable`, `wash` or `transport`.
     kind: String,
+    /// A vehicle (transport), a container type id or a material (single_use, reusable);
+    /// none for wash.
     subject: Option<String>,
+    /// kg CO2e per vehicle-km, per container or per kg, as the kind and subject say.
     value: f64,
+    /// Where the value comes from: a database, a study, a measurement.
     source: String,
 }
 
+/// Adds a new version of an emission factor (coordinators); earlier versions are kept.
+#[utoipa::path(post, path = "/api/v1/emission-factors", operation_id = "addEmissionFactor", tag = "reports",
+    request_body = NewFactor,
+    responses(
+        (status = 201, description = "The new version.", body = Factor),
+        (status = 403, description = "`forbidden`: only coordinators add factors.", body = ErrorView),
+        (status = 422, description = "`invalid_field`: an unknown kind or subject, a negative value, no source.", body = ErrorView),
+    ))]
 pub async fn create(
     state: State,
     authed: Authed,
@@ -55,9 +78,9 @@ pub async fn create(
     let kind = b.kind.clone();
     let factor = write(&state, move |conn| {
         let (per, unit) = match kind.as_str() {
-            "transport" if VEHICLES.contains(&subject.as_str()) => ("vehicle_km", "kg CO2e/vehicle-km"),
+            "transport" if Vehicle::parse(&subject).is_some() => ("vehicle_km", "kg CO2e/vehicle-km"),
             "transport" => {
-                return Err(AppError::unprocessable("invalid_field", format!("subject {subject:?} is not a vehicle; give one of {}", VEHICLES.join(", "))))
+                return Err(AppError::unprocessable("invalid_field", format!("subject {subject:?} is not a vehicle; give one of {}", Vehicle::choices())))
             }
             "wash" if subject.is_empty() => ("container", "kg CO2e/container"),
             "wash" => return Err(AppError::unprocessable("invalid_field", "a wash factor has no subject: leave it out")),

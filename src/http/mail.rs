@@ -1,32 +1,56 @@
-//! Alerts' thresholds, each user's mail choices, the outbox for coordinators, and the
-//! unsubscribe page every mail links to.
+//! Alerts' thresholds and each user's mail choices.
 
 use std::collections::BTreeMap;
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa::ToSchema;
 
 use super::auth::Authed;
+use super::views::ErrorView;
 use super::{read, write, State};
 use crate::db::catalog::{find_site, find_type, now};
 use crate::domain::state::SiteKind;
 use crate::error::AppError;
-use crate::mail::outbox::{self, OutboxRow, STATUSES};
+use crate::mail::alerts::Alert;
+use crate::mail::prefs::Prefs;
+use crate::mail::thresholds::{Collection, LowStock};
 use crate::mail::{alerts, prefs, thresholds, Kind, Lang};
 
 fn invalid(message: String) -> AppError {
     AppError::unprocessable("invalid_field", message)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct LowStockBody {
+    /// A producer, company or hub.
     site_id: String,
     type_id: String,
+    /// Below this many clean containers, here and inbound, the site's users are told; 0
+    /// removes the threshold.
     min_clean: i64,
 }
 
+/// A low-stock threshold and where the site stands.
+#[derive(Serialize, ToSchema)]
+pub struct LowStockView {
+    site_id: String,
+    type_id: String,
+    min_clean: i64,
+    /// Clean containers of the type at the site plus those on their way to it.
+    clean_and_inbound: i64,
+    /// True when `clean_and_inbound` is below `min_clean`: an alert is in force.
+    low: bool,
+}
+
 /// `PUT /alerts/low-stock`: a producer's threshold of clean plus inbound containers of a type.
+#[utoipa::path(put, path = "/api/v1/alerts/low-stock", operation_id = "putLowStockThreshold", tag = "alerts",
+    request_body = LowStockBody,
+    responses(
+        (status = 200, description = "The threshold as saved, and the stock now.", body = LowStockView),
+        (status = 403, description = "`forbidden`: the site is not the user's.", body = ErrorView),
+        (status = 422, description = "`invalid_field`: a negative threshold, an unknown site or type, a site that does not fill containers.", body = ErrorView),
+    ))]
 pub async fn put_low_stock(
     state: State,
     authed: Authed,
@@ -59,27 +83,56 @@ pub async fn put_low_stock(
         thresholds::put_low_stock(conn, &b.site_id, &b.type_id, b.min_clean, now)?;
         alerts::check_sites(conn, &config, std::slice::from_ref(&site), now)?;
         let have = alerts::clean_and_inbound(conn, &b.site_id, &b.type_id)?;
-        Ok(json!({
-            "site_id": b.site_id,
-            "type_id": b.type_id,
-            "min_clean": b.min_clean,
-            "clean_and_inbound": have,
-            "low": have < b.min_clean,
-        }))
+        Ok(LowStockView {
+            site_id: b.site_id,
+            type_id: b.type_id,
+            min_clean: b.min_clean,
+            clean_and_inbound: have,
+            low: have < b.min_clean,
+        })
     })
     .await?;
     Ok(HttpResponse::Ok().json(answer))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct CollectionBody {
+    /// A shop.
     site_id: String,
+    /// A collection is needed from this many dirty containers; null: the loop's default.
+    min_dirty: Option<i64>,
+    /// ... or when the oldest dirty container has waited this many days; null: the loop's
+    /// default.
+    max_wait_days: Option<f64>,
+}
+
+/// A shop's own collection thresholds.
+#[derive(Serialize, ToSchema)]
+pub struct OwnCollection {
     min_dirty: Option<i64>,
     max_wait_days: Option<f64>,
 }
 
+/// The collection thresholds in force at a shop.
+#[derive(Serialize, ToSchema)]
+pub struct CollectionView {
+    site_id: String,
+    /// In force: the shop's own, else the loop's default.
+    min_dirty: i64,
+    max_wait_days: f64,
+    /// As set for the shop (null: the default).
+    own: OwnCollection,
+}
+
 /// `PUT /alerts/collection`: a shop's own thresholds; a field left out or null takes the
 /// loop's default.
+#[utoipa::path(put, path = "/api/v1/alerts/collection", operation_id = "putCollectionThresholds", tag = "alerts",
+    request_body = CollectionBody,
+    responses(
+        (status = 200, description = "The thresholds in force at the shop.", body = CollectionView),
+        (status = 403, description = "`forbidden`: only coordinators set collection thresholds.", body = ErrorView),
+        (status = 422, description = "`invalid_field`: out of range, an unknown site, a site that is not a shop.", body = ErrorView),
+    ))]
 pub async fn put_collection(
     state: State,
     authed: Authed,
@@ -109,19 +162,43 @@ pub async fn put_collection(
         thresholds::put_collection(conn, &site.id, b.min_dirty, b.max_wait_days, now)?;
         alerts::check_sites(conn, &config, std::slice::from_ref(&site), now)?;
         let (min_dirty, max_wait_days) = alerts::collection_limits(conn, &config, &site.id)?;
-        Ok(json!({
-            "site_id": site.id,
-            "min_dirty": min_dirty,
-            "max_wait_days": max_wait_days,
-            "own": {"min_dirty": b.min_dirty, "max_wait_days": b.max_wait_days},
-        }))
+        Ok(CollectionView {
+            site_id: site.id,
+            min_dirty,
+            max_wait_days,
+            own: OwnCollection {
+                min_dirty: b.min_dirty,
+                max_wait_days: b.max_wait_days,
+            },
+        })
     })
     .await?;
     Ok(HttpResponse::Ok().json(answer))
 }
 
+/// The loop's default collection thresholds, and each shop's own.
+#[derive(Serialize, ToSchema)]
+pub struct CollectionThresholds {
+    defaults: OwnCollection,
+    shops: Vec<Collection>,
+}
+
+/// The alerts in force and the thresholds that raise them.
+#[derive(Serialize, ToSchema)]
+pub struct AlertsView {
+    in_force: Vec<Alert>,
+    low_stock: Vec<LowStock>,
+    collection: CollectionThresholds,
+    /// A shipment not received this many hours after it left is overdue.
+    shipment_overdue_hours: f64,
+    /// A wash batch rejecting more than this share of its containers is told.
+    wash_reject_share: f64,
+}
+
 /// `GET /alerts`: the alerts in force (of one's own site for site-bound users) and every
 /// threshold.
+#[utoipa::path(get, path = "/api/v1/alerts", operation_id = "listAlerts", tag = "alerts",
+    responses((status = 200, description = "Alerts in force and thresholds.", body = AlertsView)))]
 pub async fn list_alerts(state: State, authed: Authed) -> Result<HttpResponse, AppError> {
     let actor = authed.actor.clone();
     let (in_force, low, collection) = read(&state, move |conn| {
@@ -138,33 +215,49 @@ pub async fn list_alerts(state: State, authed: Authed) -> Result<HttpResponse, A
         .filter(|a| mine(&a.site_id) || actor.role.manages_loop())
         .collect();
     let m = &state.config.mail;
-    Ok(HttpResponse::Ok().json(json!({
-        "in_force": in_force,
-        "low_stock": low.into_iter().filter(|t| mine(&Some(t.site_id.clone()))).collect::<Vec<_>>(),
-        "collection": {
-            "defaults": {"min_dirty": m.collect_min_dirty, "max_wait_days": m.collect_max_days},
-            "shops": collection,
+    Ok(HttpResponse::Ok().json(AlertsView {
+        in_force,
+        low_stock: low
+            .into_iter()
+            .filter(|t| mine(&Some(t.site_id.clone())))
+            .collect(),
+        collection: CollectionThresholds {
+            defaults: OwnCollection {
+                min_dirty: Some(m.collect_min_dirty),
+                max_wait_days: Some(m.collect_max_days),
+            },
+            shops: collection,
         },
-        "shipment_overdue_hours": m.shipment_overdue_hours,
-        "wash_reject_share": m.reject_share,
-    })))
+        shipment_overdue_hours: m.shipment_overdue_hours,
+        wash_reject_share: m.reject_share,
+    }))
 }
 
-/// `GET /me/notifications`.
+/// `GET /me/notifications`: the signed-in user's language and the mails they receive.
+#[utoipa::path(get, path = "/api/v1/me/notifications", operation_id = "getMyNotifications", tag = "alerts",
+    responses((status = 200, description = "The user's choices.", body = Prefs)))]
 pub async fn get_prefs(state: State, authed: Authed) -> Result<HttpResponse, AppError> {
     let user = authed.actor.user_id.clone();
     let p = read(&state, move |conn| Ok(prefs::get(conn, &user)?)).await?;
     Ok(HttpResponse::Ok().json(p))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct PrefsBody {
+    /// `fr` or `en`.
     language: Option<String>,
+    /// Kinds of mail (`low_stock`, `digest_weekly`...) to turn on (true) or off (false).
     #[serde(default)]
     mails: BTreeMap<String, bool>,
 }
 
 /// `PUT /me/notifications {language?, mails?: {kind: bool}}`: kinds not named stay as they are.
+#[utoipa::path(put, path = "/api/v1/me/notifications", operation_id = "putMyNotifications", tag = "alerts",
+    request_body = PrefsBody,
+    responses(
+        (status = 200, description = "The user's choices as saved.", body = Prefs),
+        (status = 422, description = "`invalid_field`: an unknown language or kind of mail.", body = ErrorView),
+    ))]
 pub async fn put_prefs(
     state: State,
     authed: Authed,
@@ -197,183 +290,4 @@ pub async fn put_prefs(
     })
     .await?;
     Ok(HttpResponse::Ok().json(p))
-}
-
-#[derive(Deserialize)]
-pub struct OutboxQuery {
-    status: Option<String>,
-    limit: Option<i64>,
-}
-
-/// A mail as coordinators see it in the outbox.
-#[derive(Serialize)]
-struct OutboxView {
-    id: String,
-    kind: String,
-    to: String,
-    subject: String,
-    status: String,
-    attempts: i64,
-    last_error: Option<String>,
-    created_at: String,
-    next_attempt_at: Option<String>,
-    sent_at: Option<String>,
-    alert_id: Option<String>,
-    body_text: String,
-}
-
-fn view(r: OutboxRow) -> OutboxView {
-    let t = |t: chrono::NaiveDateTime| {
-        t.and_utc()
-            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-    };
-    OutboxView {
-        next_attempt_at: (r.status == outbox::QUEUED).then(|| t(r.next_attempt_at)),
-        id: r.id,
-        kind: r.kind,
-        to: r.recipient,
-        subject: r.subject,
-        status: r.status,
-        attempts: r.attempts,
-        last_error: r.last_error,
-        created_at: t(r.created_at),
-        sent_at: r.sent_at.map(t),
-        alert_id: r.alert_id,
-        body_text: r.body_text,
-    }
-}
-
-/// `GET /outbox?status=&limit=`: mails newest first, for coordinators.
-pub async fn list_outbox(
-    state: State,
-    authed: Authed,
-    query: web::Query<OutboxQuery>,
-) -> Result<HttpResponse, AppError> {
-    authed.manager("read the outbox")?;
-    let q = query.into_inner();
-    if let Some(s) = q.status.as_deref().filter(|s| !STATUSES.contains(s)) {
-        return Err(AppError::bad_request(
-            "invalid_query",
-            format!(
-                "status={s:?} is not known; give one of {}",
-                STATUSES.join(", ")
-            ),
-        ));
-    }
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(AppError::bad_request(
-            "invalid_query",
-            format!("limit={limit} is out of range; give 1 to 1000"),
-        ));
-    }
-    let rows = read(&state, move |conn| {
-        Ok(outbox::list(conn, q.status.as_deref(), limit)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(view).collect::<Vec<_>>()))
-}
-
-/// `POST /outbox/{id}/retry`: a failed mail goes back in the queue.
-pub async fn retry(
-    state: State,
-    authed: Authed,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    authed.manager("retry mails")?;
-    let id = path.into_inner();
-    let row = write(&state, move |conn| {
-        let row = outbox::retry(conn, &id, now())?
-            .ok_or_else(|| AppError::not_found(format!("no mail has the id {id}")))?;
-        if row.status != outbox::QUEUED {
-            return Err(AppError::conflict(format!(
-                "mail {id} is {}, not failed; only failed mails are tried again",
-                row.status
-            )));
-        }
-        Ok(row)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(view(row)))
-}
-
-#[derive(Deserialize)]
-pub struct UnsubscribeQuery {
-    kind: Option<String>,
-}
-
-fn page(lang_fr: bool, title: &str, body: &str) -> HttpResponse {
-    let lang = if lang_fr { "fr" } else { "en" };
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(format!(
-            "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title></head><body style=\"font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em\"><h1>{title}</h1>{body}</body></html>"
-        ))
-}
-
-fn unsubscribe_kind(q: &UnsubscribeQuery) -> Result<Option<Kind>, AppError> {
-    q.kind
-        .as_deref()
-        .map(|k| {
-            Kind::parse(k).ok_or_else(|| {
-                AppError::bad_request(
-                    "invalid_query",
-                    format!(
-                        "kind={k:?} is not a kind of mail; give one of {}",
-                        Kind::choices()
-                    ),
-                )
-            })
-        })
-        .transpose()
-}
-
-/// `GET /unsubscribe/{token}`: asks to confirm, so that mail scanners following links
-/// unsubscribe no one.
-pub async fn unsubscribe_page(
-    path: web::Path<String>,
-    query: web::Query<UnsubscribeQuery>,
-) -> Result<HttpResponse, AppError> {
-    let kind = unsubscribe_kind(&query)?;
-    let action = format!(
-        "/unsubscribe/{}{}",
-        crate::mail::texts::escape(&path.into_inner()),
-        kind.map(|k| format!("?kind={}", k.as_str()))
-            .unwrap_or_default()
-    );
-    Ok(page(
-        true,
-        "Se désabonner · Unsubscribe",
-        &format!("<p>Ne plus recevoir ces messages de Boucle ? · Stop receiving these mails from Boucle?</p><form method=\"post\" action=\"{action}\"><button type=\"submit\">Se désabonner · Unsubscribe</button></form>"),
-    ))
-}
-
-/// `POST /unsubscribe/{token}`: the form above, and the one-click unsubscribe of RFC 8058.
-pub async fn unsubscribe(
-    state: State,
-    path: web::Path<String>,
-    query: web::Query<UnsubscribeQuery>,
-) -> Result<HttpResponse, AppError> {
-    let kind = unsubscribe_kind(&query)?;
-    let token = path.into_inner();
-    let email = write(&state, move |conn| {
-        Ok(prefs::unsubscribe(conn, &token, kind, now())?)
-    })
-    .await?;
-    let Some(email) = email else {
-        return Err(AppError::not_found(
-            "this unsubscribe link is not known; copy the whole link from the mail, or change your choices with PUT /api/v1/me/notifications",
-        ));
-    };
-    let what = kind.map_or("tous les messages · all mails", Kind::as_str);
-    Ok(page(
-        true,
-        "Désabonnement enregistré · Unsubscribed",
-        &format!(
-            "<p>{} ne recevra plus : {} · will no longer receive: {}.</p>",
-            crate::mail::texts::escape(&email),
-            crate::mail::texts::escape(what),
-            crate::mail::texts::escape(what)
-        ),
-    ))
 }

@@ -5,12 +5,16 @@ pub mod catalog;
 pub mod containers;
 pub mod epcis;
 pub mod factors;
+pub mod flows;
 pub mod mail;
+pub mod openapi;
+pub mod outbox;
 pub mod reports;
 pub mod scans;
 pub mod shipments;
 pub mod stock;
 pub mod transfer;
+pub mod unsubscribe;
 pub mod views;
 pub mod wash;
 
@@ -65,15 +69,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .app_data(query)
         .app_data(path)
         .route("/8003/{grai}", web::get().to(containers::digital_link))
+        .route("/api/docs", web::get().to(openapi::docs_page))
+        .route("/api/docs/{file}", web::get().to(openapi::docs_asset))
         .route(
             "/unsubscribe/{token}",
-            web::get().to(mail::unsubscribe_page),
+            web::get().to(unsubscribe::unsubscribe_page),
         )
-        .route("/unsubscribe/{token}", web::post().to(mail::unsubscribe))
+        .route(
+            "/unsubscribe/{token}",
+            web::post().to(unsubscribe::unsubscribe),
+        )
         .service(
             web::scope("/api/v1")
                 .wrap(actix_web::middleware::from_fn(auth::require_token))
                 .route("/health", web::get().to(health))
+                .route("/openapi.json", web::get().to(openapi::openapi_json))
                 .route("/auth/token", web::post().to(auth::create_token))
                 .route("/auth/token", web::delete().to(auth::revoke_token))
                 .route("/sites", web::post().to(catalog::create_site))
@@ -113,8 +123,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/stock", web::get().to(stock::get))
                 .route("/reports/loop", web::get().to(reports::loop_figures))
                 .route("/reports/loop/monthly", web::get().to(reports::monthly))
-                .route("/reports/flows", web::get().to(reports::flows))
-                .route("/reports/returns", web::get().to(reports::returns))
+                .route("/reports/flows", web::get().to(flows::flows))
+                .route("/reports/returns", web::get().to(flows::returns))
                 .route("/emission-factors", web::get().to(factors::list))
                 .route("/emission-factors", web::post().to(factors::create))
                 .route("/epcis/events", web::get().to(epcis::export))
@@ -126,8 +136,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/alerts/collection", web::put().to(mail::put_collection))
                 .route("/me/notifications", web::get().to(mail::get_prefs))
                 .route("/me/notifications", web::put().to(mail::put_prefs))
-                .route("/outbox", web::get().to(mail::list_outbox))
-                .route("/outbox/{id}/retry", web::post().to(mail::retry))
+                .route("/outbox", web::get().to(outbox::list_outbox))
+                .route("/outbox/{id}/retry", web::post().to(outbox::retry))
                 .default_service(web::to(not_found)),
         );
 }
@@ -135,6 +145,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Every route of the API, for documentation and for the test that checks each answers.
 pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/health"),
+    ("GET", "/api/v1/openapi.json"),
     ("POST", "/api/v1/auth/token"),
     ("DELETE", "/api/v1/auth/token"),
     ("POST", "/api/v1/sites"),
@@ -176,6 +187,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/outbox/{id}/retry"),
 ];
 
+/// The routes outside `/api/v1` that programs follow: the link in a GS1 QR code, and the
+/// unsubscribe link of mails (RFC 8058 one-click is a POST).
+pub const LINKS: &[(&str, &str)] = &[
+    ("GET", "/8003/{grai}"),
+    ("GET", "/unsubscribe/{token}"),
+    ("POST", "/unsubscribe/{token}"),
+];
+
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
     Err(AppError::not_found(format!(
         "there is no {} {} in this API; see the README for the routes",
@@ -184,9 +203,24 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
     )))
 }
 
-async fn health(state: State) -> HttpResponse {
+/// Whether the service and its database answer.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok`, or `unavailable` when the database does not answer.
+    status: &'static str,
+    /// `sqlite` or `postgresql`.
+    database: &'static str,
+}
+
+/// Answers once the database does: for load balancers and monitoring.
+#[utoipa::path(get, path = "/api/v1/health", operation_id = "health", tag = "sign-in",
+    responses(
+        (status = 200, description = "The service and its database answer.", body = Health),
+        (status = 503, description = "The database does not answer.", body = Health),
+    ))]
+pub async fn health(state: State) -> HttpResponse {
     let db = state.db.clone();
-    let backend = db.backend.as_str();
+    let database = db.backend.as_str();
     let answer = web::block(move || -> anyhow::Result<()> {
         use diesel::connection::SimpleConnection;
         let mut conn = db.read_conn()?;
@@ -194,21 +228,21 @@ async fn health(state: State) -> HttpResponse {
         Ok(())
     })
     .await;
-    match answer {
+    let failure = match answer {
         Ok(Ok(())) => {
-            HttpResponse::Ok().json(serde_json::json!({"status": "ok", "database": backend}))
+            return HttpResponse::Ok().json(Health {
+                status: "ok",
+                database,
+            })
         }
-        Ok(Err(e)) => {
-            tracing::error!(error.cause_chain = ?e, "health check: database does not answer");
-            HttpResponse::ServiceUnavailable()
-                .json(serde_json::json!({"status": "unavailable", "database": backend}))
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "health check failed");
-            HttpResponse::ServiceUnavailable()
-                .json(serde_json::json!({"status": "unavailable", "database": backend}))
-        }
-    }
+        Ok(Err(e)) => format!("{e:#}"),
+        Err(e) => e.to_string(),
+    };
+    tracing::error!(error = %failure, "health check: database does not answer");
+    HttpResponse::ServiceUnavailable().json(Health {
+        status: "unavailable",
+        database,
+    })
 }
 
 /// How this request names containers: with the loop's GS1 prefix, the asset type of each

@@ -1,16 +1,20 @@
-//! `GET /reports/loop` and `/reports/loop/monthly`: the figures of DESIGN section 4.
+//! `GET /reports/loop` and `/reports/loop/monthly`: the figures of docs/FIGURES.md, and the
+//! query and CSV helpers every report shares.
 
 use actix_web::{web, HttpResponse};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
 
-use crate::domain::trips::return_curve;
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Authed;
+use super::views::ErrorView;
 use super::{read, State};
 use crate::db::reports::{loop_report, months, ReportData};
 use crate::db::sums::Scope;
+use crate::domain::co2e::Factor;
+use crate::domain::report::Figures;
 use crate::error::AppError;
 
 /// The scalar fields of a report, in the order of its CSV columns.
@@ -46,14 +50,45 @@ const LEG_FIELDS: &[&str] = &[
     "container_km",
 ];
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportQuery {
+    /// The first day, `YYYY-MM-DD`, from 00:00 UTC.
+    #[param(required = true, value_type = String)]
     from: Option<String>,
+    /// The day after the last, `YYYY-MM-DD`: excluded.
+    #[param(required = true, value_type = String)]
     to: Option<String>,
+    /// One site; site-bound users get their own site when absent.
+    site_id: Option<String>,
+    /// One container type.
+    type_id: Option<String>,
+    /// `json` (the default) or `csv`.
+    format: Option<String>,
+    /// `legs`: with `format=csv`, one row per leg (kinds of sites joined) instead of the
+    /// figures.
+    part: Option<String>,
+}
+
+/// A loop report: its period and filters, and every figure, never rounded (each one is
+/// defined in docs/FIGURES.md).
+#[derive(Serialize, ToSchema)]
+pub struct ReportView {
+    /// `YYYY-MM`, in monthly reports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    month: Option<String>,
+    from: String,
+    to: String,
     site_id: Option<String>,
     type_id: Option<String>,
-    format: Option<String>,
-    part: Option<String>,
+    #[serde(flatten)]
+    figures: Figures,
+    /// Null when a factor it needs is missing (see `co2e_missing`).
+    avoided_co2e_kg: Option<f64>,
+    /// The emission factor versions used.
+    factors: Vec<Factor>,
+    /// The factors that would be needed and are not there.
+    co2e_missing: Vec<String>,
 }
 
 pub fn date(name: &str, value: Option<&str>) -> Result<NaiveDate, AppError> {
@@ -67,11 +102,11 @@ pub fn date(name: &str, value: Option<&str>) -> Result<NaiveDate, AppError> {
     })
 }
 
-struct Asked {
-    from: NaiveDate,
-    to: NaiveDate,
-    scope: Scope,
-    csv: bool,
+pub(super) struct Asked {
+    pub(super) from: NaiveDate,
+    pub(super) to: NaiveDate,
+    pub(super) scope: Scope,
+    pub(super) csv: bool,
     legs: bool,
 }
 
@@ -101,7 +136,7 @@ pub fn scoped_site(authed: &Authed, asked: Option<String>) -> Result<Option<Stri
 }
 
 /// Reads the query; users bound to a site see its figures only.
-fn asked(authed: &Authed, q: ReportQuery) -> Result<Asked, AppError> {
+pub(super) fn asked(authed: &Authed, q: ReportQuery) -> Result<Asked, AppError> {
     let (from, to) = period(q.from.as_deref(), q.to.as_deref())?;
     let site_id = scoped_site(authed, q.site_id)?;
     let csv = match q.format.as_deref() {
@@ -142,25 +177,23 @@ pub fn to_json(
     scope: &Scope,
     month: Option<&str>,
 ) -> Result<Map<String, Value>, AppError> {
-    let mut m = Map::new();
-    if let Some(month) = month {
-        m.insert("month".into(), json!(month));
-    }
-    m.insert("from".into(), json!(r.from.format("%Y-%m-%d").to_string()));
-    m.insert("to".into(), json!(r.to.format("%Y-%m-%d").to_string()));
-    m.insert("site_id".into(), json!(scope.site_id));
-    m.insert("type_id".into(), json!(scope.type_id));
-    let Value::Object(figures) = serde_json::to_value(&r.figures).map_err(anyhow::Error::from)?
-    else {
-        return Err(AppError::Internal(anyhow::anyhow!(
-            "figures are not an object"
-        )));
+    let view = ReportView {
+        month: month.map(str::to_owned),
+        from: r.from.format("%Y-%m-%d").to_string(),
+        to: r.to.format("%Y-%m-%d").to_string(),
+        site_id: scope.site_id.clone(),
+        type_id: scope.type_id.clone(),
+        figures: r.figures.clone(),
+        avoided_co2e_kg: r.balance.avoided_co2e_kg,
+        factors: r.balance.factors.clone(),
+        co2e_missing: r.balance.co2e_missing.clone(),
     };
-    m.extend(figures);
-    m.insert("avoided_co2e_kg".into(), json!(r.balance.avoided_co2e_kg));
-    m.insert("factors".into(), json!(r.balance.factors));
-    m.insert("co2e_missing".into(), json!(r.balance.co2e_missing));
-    Ok(m)
+    match serde_json::to_value(view).map_err(anyhow::Error::from)? {
+        Value::Object(m) => Ok(m),
+        _ => Err(AppError::Internal(anyhow::anyhow!(
+            "a report is not an object"
+        ))),
+    }
 }
 
 fn cell(v: &Value) -> String {
@@ -174,7 +207,7 @@ fn cell(v: &Value) -> String {
     }
 }
 
-fn csv(header: &[&str], rows: &[Map<String, Value>]) -> HttpResponse {
+pub(super) fn csv(header: &[&str], rows: &[Map<String, Value>]) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .body(csv_text(header, rows))
@@ -232,6 +265,13 @@ fn answer(a: &Asked, reports: Vec<Map<String, Value>>, monthly: bool) -> HttpRes
     }
 }
 
+/// The loop's figures over a period, for the whole loop or one site and/or type.
+#[utoipa::path(get, path = "/api/v1/reports/loop", operation_id = "getLoopReport", tag = "reports",
+    params(ReportQuery),
+    responses(
+        (status = 200, content((ReportView = "application/json"), (String = "text/csv")), description = "The report; with `format=csv`, a header and one row."),
+        (status = 403, description = "`forbidden`: the site asked for is not the user's.", body = ErrorView),
+    ))]
 pub async fn loop_figures(
     state: State,
     authed: Authed,
@@ -243,6 +283,13 @@ pub async fn loop_figures(
     Ok(answer(&a, vec![to_json(&report, &a.scope, None)?], false))
 }
 
+/// One report per calendar month overlapping the period, each clipped to it.
+#[utoipa::path(get, path = "/api/v1/reports/loop/monthly", operation_id = "getMonthlyReports", tag = "reports",
+    params(ReportQuery),
+    responses(
+        (status = 200, content((Vec<ReportView> = "application/json"), (String = "text/csv")), description = "One report per month with its `month`; with `format=csv`, one row per month."),
+        (status = 403, description = "`forbidden`: the site asked for is not the user's.", body = ErrorView),
+    ))]
 pub async fn monthly(
     state: State,
     authed: Authed,
@@ -262,105 +309,4 @@ pub async fn monthly(
         .map(|(month, r)| to_json(r, &a.scope, Some(month)))
         .collect::<Result<Vec<_>, AppError>>()?;
     Ok(answer(&a, rows, true))
-}
-
-const FLOW_FIELDS: &[&str] = &[
-    "from_site_id",
-    "from_name",
-    "to_site_id",
-    "to_name",
-    "shipments",
-    "containers",
-    "vehicle_km",
-    "container_km",
-];
-
-/// `GET /reports/flows`: shipments, containers, vehicle-km and container-km for each pair of
-/// sites (the origin-destination matrix).
-pub async fn flows(
-    state: State,
-    authed: Authed,
-    query: web::Query<ReportQuery>,
-) -> Result<HttpResponse, AppError> {
-    let a = asked(&authed, query.into_inner())?;
-    let (from, to, scope) = (a.from, a.to, a.scope.clone());
-    let (flows, sites) = read(&state, move |conn| {
-        Ok((
-            crate::db::reports::flows(conn, from, to, &scope)?,
-            crate::db::catalog::list_sites(conn)?,
-        ))
-    })
-    .await?;
-    let name = |id: &str| sites.iter().find(|s| s.id == id).map(|s| s.name.clone());
-    let rows: Vec<Map<String, Value>> = flows
-        .into_iter()
-        .map(|f| {
-            let mut m = Map::new();
-            m.insert("from_name".into(), json!(name(&f.from_site_id)));
-            m.insert("to_name".into(), json!(name(&f.to_site_id)));
-            if let Ok(Value::Object(fields)) = serde_json::to_value(&f) {
-                m.extend(fields);
-            }
-            m
-        })
-        .collect();
-    if a.csv {
-        return Ok(csv(FLOW_FIELDS, &rows));
-    }
-    Ok(HttpResponse::Ok().json(rows))
-}
-
-/// `GET /reports/returns`: per shop, the share of the period's trips returned after N days
-/// (Kaplan-Meier, trips still out censored at now) and the median days to return.
-pub async fn returns(
-    state: State,
-    authed: Authed,
-    query: web::Query<ReportQuery>,
-) -> Result<HttpResponse, AppError> {
-    let a = asked(&authed, query.into_inner())?;
-    let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
-    let (from, to, shop) = (midnight(a.from), midnight(a.to), a.scope.site_id.clone());
-    let (trips, sites) = read(&state, move |conn| {
-        Ok((
-            crate::db::trips::started_in(conn, from, to, shop.as_deref())?,
-            crate::db::catalog::list_sites(conn)?,
-        ))
-    })
-    .await?;
-    let now = chrono::Utc::now().naive_utc();
-    let days =
-        |d: chrono::TimeDelta| d.num_microseconds().unwrap_or(i64::MAX) as f64 / 86_400_000_000.0;
-    let observation = |received: NaiveDateTime, returned: Option<NaiveDateTime>| match returned {
-        Some(r) => (days(r - received), true),
-        None => (days(now - received), false),
-    };
-    let mut by_shop: std::collections::BTreeMap<String, Vec<(f64, bool)>> =
-        std::collections::BTreeMap::new();
-    for (shop, received, returned) in &trips {
-        by_shop
-            .entry(shop.clone())
-            .or_default()
-            .push(observation(*received, *returned));
-    }
-    let all: Vec<(f64, bool)> = by_shop.values().flatten().copied().collect();
-    let shops: Vec<Value> = by_shop
-        .into_iter()
-        .map(|(site_id, obs)| {
-            let name = sites
-                .iter()
-                .find(|s| s.id == site_id)
-                .map(|s| s.name.clone());
-            let mut v = json!(return_curve(&obs));
-            v["site_id"] = json!(site_id);
-            v["name"] = json!(name);
-            v
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "from": a.from.format("%Y-%m-%d").to_string(),
-        "to": a.to.format("%Y-%m-%d").to_string(),
-        "site_id": a.scope.site_id,
-        "all": return_curve(&all),
-        "shops": shops,
-    })))
 }

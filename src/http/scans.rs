@@ -2,9 +2,11 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::ToSchema;
 
 use super::auth::Authed;
-use super::views::results;
+use super::views::{results, ErrorView, ScanResults};
 use super::{client_id, parse_time, record, State};
 use crate::db::catalog::now;
 use crate::db::scans::{EventRequest, Outcome, Rejection};
@@ -22,21 +24,43 @@ const SCANNABLE: &[Action] = &[
     Action::Retire,
 ];
 
-#[derive(Deserialize)]
+/// The actions a scan may carry, for the API's document.
+fn scannable() -> utoipa::openapi::schema::Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(SCANNABLE.iter().map(|a| a.as_str())))
+        .build()
+}
+
+#[derive(Deserialize, ToSchema)]
 pub struct Scan {
+    /// A UUID made by the device, so that a scan sent twice (offline queues) is recorded
+    /// once.
     id: Option<String>,
+    /// A short code, a `/c/` URL, a GS1 Digital Link URI or a GRAI element string.
     code: String,
+    #[schema(schema_with = scannable)]
     action: String,
     site_id: String,
+    /// RFC 3339; now when absent.
     at: Option<String>,
+    /// Only to retire: `broken`, `lost` or `end_of_life`.
     reason: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ScanBatch {
+    /// Up to 1,000.
     scans: Vec<Scan>,
 }
 
+/// Records scans, each on its own: a refused scan does not stop the others.
+#[utoipa::path(post, path = "/api/v1/scans", operation_id = "recordScans", tag = "scans",
+    request_body = ScanBatch,
+    responses(
+        (status = 200, description = "One result per scan, in order; a refused scan has `status: rejected` and an `error` (`unknown_code`, `invalid_transition`, `forbidden_site`...).", body = ScanResults),
+        (status = 422, description = "`batch_too_large`: more than 1,000 scans.", body = ErrorView),
+    ))]
 pub async fn create(
     state: State,
     authed: Authed,
@@ -73,8 +97,9 @@ pub async fn create(
         Ok(out)
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .json(serde_json::json!({ "results": results(outcomes, &super::links(&state).await?) })))
+    Ok(HttpResponse::Ok().json(ScanResults {
+        results: results(outcomes, &super::links(&state).await?),
+    }))
 }
 
 fn check(authed: &Authed, s: Scan, now: chrono::NaiveDateTime) -> Result<EventRequest, Rejection> {

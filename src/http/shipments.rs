@@ -2,26 +2,32 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::auth::Authed;
-use super::views::ShipmentView;
+use super::views::{ErrorView, ShipmentView};
 use super::{check_number, client_id, read, record, refused, time_or_now, State};
 use crate::db::catalog::now;
 use crate::db::shipments::{self, NewShipment};
+use crate::domain::state::Vehicle;
 use crate::error::AppError;
 
 /// The most containers on one shipment.
 pub const MAX_CODES: usize = 10_000;
-const VEHICLES: &[&str] = &["van", "truck", "car", "cargo_bike", "other"];
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ShipmentBody {
+    /// A UUID made by the client, so that a shipment sent twice is made once.
     id: Option<String>,
     from_site_id: String,
     to_site_id: String,
+    /// The containers on board, 1 to 10,000.
     codes: Vec<String>,
+    /// RFC 3339; now when absent.
     departed_at: Option<String>,
+    /// When absent: the route's distance, else the straight line times the detour factor.
     distance_km: Option<f64>,
+    #[schema(value_type = Option<Vehicle>)]
     vehicle: Option<String>,
 }
 
@@ -35,6 +41,15 @@ pub fn check_codes(codes: &[String]) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Ships containers from one site to another: each is checked on its own.
+#[utoipa::path(post, path = "/api/v1/shipments", operation_id = "createShipment", tag = "shipments",
+    request_body = ShipmentBody,
+    responses(
+        (status = 201, description = "The shipment, with one result per code.", body = ShipmentView),
+        (status = 403, description = "`forbidden`: the shipment does not leave from the user's site.", body = ErrorView),
+        (status = 409, description = "`conflict`: the id names another shipment.", body = ErrorView),
+        (status = 422, description = "`invalid_field`, `batch_too_large`, `unknown_site`, `future_time`.", body = ErrorView),
+    ))]
 pub async fn create(
     state: State,
     authed: Authed,
@@ -50,12 +65,12 @@ pub async fn create(
         ));
     }
     if let Some(v) = &b.vehicle {
-        if !VEHICLES.contains(&v.as_str()) {
+        if Vehicle::parse(v).is_none() {
             return Err(AppError::unprocessable(
                 "invalid_field",
                 format!(
                     "vehicle {v:?} is not known; give one of {}",
-                    VEHICLES.join(", ")
+                    Vehicle::choices()
                 ),
             ));
         }
@@ -81,6 +96,14 @@ pub async fn create(
     Ok(HttpResponse::Created().json(ShipmentView::new(report, &super::links(&state).await?)))
 }
 
+/// One shipment, with the codes still in transit on it.
+#[utoipa::path(get, path = "/api/v1/shipments/{id}", operation_id = "getShipment", tag = "shipments",
+    params(("id" = String, Path, description = "The shipment's id.")),
+    responses(
+        (status = 200, description = "The shipment.", body = ShipmentView),
+        (status = 403, description = "`forbidden`: the shipment neither leaves from nor goes to the user's site.", body = ErrorView),
+        (status = 404, description = "`not_found`: no shipment has this id.", body = ErrorView),
+    ))]
 pub async fn get(
     state: State,
     authed: Authed,
@@ -102,12 +125,24 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(ShipmentView::new(report, &super::links(&state).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ReceiveBody {
+    /// RFC 3339; now when absent.
     at: Option<String>,
+    /// The containers that arrived; all still on board when absent.
     codes: Option<Vec<String>>,
 }
 
+/// Receives a shipment at its destination, whole or in part; the body may be left out.
+#[utoipa::path(post, path = "/api/v1/shipments/{id}/receive", operation_id = "receiveShipment", tag = "shipments",
+    params(("id" = String, Path, description = "The shipment's id.")),
+    request_body(content = Option<ReceiveBody>),
+    responses(
+        (status = 200, description = "The shipment, with one result per code received.", body = ShipmentView),
+        (status = 403, description = "`forbidden`: only the destination receives a shipment.", body = ErrorView),
+        (status = 404, description = "`not_found`: no shipment has this id.", body = ErrorView),
+        (status = 422, description = "`batch_too_large`, `future_time`, `invalid_field`.", body = ErrorView),
+    ))]
 pub async fn receive(
     state: State,
     authed: Authed,

@@ -2,17 +2,37 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Authed;
 use super::reports::period;
+use super::views::ErrorView;
 use super::{read, write, State};
 use crate::error::AppError;
 use crate::interop::csv::{import as import_rows, Import, ImportError, ImportSettings};
 use crate::interop::csv_export::{export_containers, export_events, export_sites, export_types};
 
+/// What an import did.
+#[derive(Serialize, ToSchema)]
+pub struct Imported {
+    /// Rows imported: all of the file's.
+    imported: usize,
+    /// `sites`, `types` or `containers`.
+    what: String,
+}
+
 /// `POST /import/{sites|types|containers}`: a CSV file (with a header), imported whole or
-/// not at all.
+/// not at all (coordinators).
+#[utoipa::path(post, path = "/api/v1/import/{what}", operation_id = "importCsv", tag = "interop",
+    params(("what" = String, Path, description = "`sites`, `types` or `containers`.")),
+    request_body(content = String, description = "A CSV file in UTF-8 with a header; the columns are in docs/INTEROP.md.", content_type = "text/csv"),
+    responses(
+        (status = 200, description = "Every row imported.", body = Imported),
+        (status = 403, description = "`forbidden`: only coordinators import.", body = ErrorView),
+        (status = 404, description = "`not_found`: this cannot be imported.", body = ErrorView),
+        (status = 422, description = "`invalid_row`: the message names the line, the column and what is wrong; nothing was imported.", body = ErrorView),
+    ))]
 pub async fn import(
     state: State,
     authed: Authed,
@@ -47,16 +67,27 @@ pub async fn import(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "imported": n, "what": what })))
+    Ok(HttpResponse::Ok().json(Imported { imported: n, what }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
+    /// Events only: the first day, `YYYY-MM-DD`.
     from: Option<String>,
+    /// Events only: the day after the last, `YYYY-MM-DD`: excluded.
     to: Option<String>,
 }
 
-/// `GET /export/{events|containers}` (events: `?from=&to=`) as CSV.
+/// `GET /export/{events|containers|sites|types}` (events: `?from=&to=`) as CSV
+/// (coordinators); sites, types and containers in the columns their imports take.
+#[utoipa::path(get, path = "/api/v1/export/{what}", operation_id = "exportCsv", tag = "interop",
+    params(("what" = String, Path, description = "`events`, `containers`, `sites` or `types`."), ExportQuery),
+    responses(
+        (status = 200, description = "The CSV file.", content_type = "text/csv", body = String),
+        (status = 403, description = "`forbidden`: only coordinators export.", body = ErrorView),
+        (status = 404, description = "`not_found`: this cannot be exported.", body = ErrorView),
+    ))]
 pub async fn export(
     state: State,
     authed: Authed,
@@ -73,7 +104,7 @@ pub async fn export(
         }
         other => {
             return Err(AppError::not_found(format!(
-                "{other:?} cannot be exported; give events or containers"
+                "{other:?} cannot be exported; give events, containers, sites or types"
             )))
         }
     };

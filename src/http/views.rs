@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::db::models::{Container, ContainerType, Event, Route, Shipment, Site, WashBatch};
 use crate::db::scans::{Outcome, Status};
@@ -11,15 +12,17 @@ use crate::db::shipments::ShipmentReport;
 use crate::db::wash::BatchReport;
 use crate::domain::code::ShortCode;
 use crate::domain::gs1::{CompanyPrefix, Grai};
+use crate::domain::state::{Action, Condition, Place, RetiredReason, SiteKind, Vehicle};
 
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(t, Utc)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SiteView {
     pub id: String,
     pub name: String,
+    #[schema(value_type = SiteKind)]
     pub kind: String,
     pub lat: f64,
     pub lon: f64,
@@ -43,7 +46,7 @@ impl From<Site> for SiteView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct RouteView {
     pub from_site_id: String,
     pub to_site_id: String,
@@ -62,7 +65,7 @@ impl From<Route> for RouteView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TypeView {
     pub id: String,
     pub name: String,
@@ -116,7 +119,7 @@ impl Links {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ContainerView {
     pub id: String,
     pub code: String,
@@ -124,12 +127,16 @@ pub struct ContainerView {
     /// The GS1 element string `(8003)...`, when the loop has a GS1 company prefix.
     pub grai: Option<String>,
     pub type_id: String,
+    #[schema(value_type = Place)]
     pub state: String,
+    #[schema(value_type = Condition)]
     pub condition: String,
     pub site_id: String,
     pub shipment_id: Option<String>,
     pub batch_id: Option<String>,
+    /// Fills so far.
     pub uses: i64,
+    #[schema(value_type = Option<RetiredReason>)]
     pub retired_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -156,18 +163,23 @@ impl ContainerView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct EventView {
     pub id: String,
     pub code: String,
+    #[schema(value_type = Action)]
     pub action: String,
     pub site_id: String,
+    /// For a `ship` event, where the shipment goes.
     pub to_site_id: Option<String>,
     pub at: DateTime<Utc>,
     pub recorded_at: DateTime<Utc>,
+    /// True for a step the loop inferred (rule 3) rather than one scanned.
     pub inferred: bool,
     pub shipment_id: Option<String>,
     pub batch_id: Option<String>,
+    /// Why: `started`/`finished` for washes, `broken`/`rewash` for rejects, a retirement's
+    /// reason.
     pub reason: Option<String>,
 }
 
@@ -189,17 +201,29 @@ impl EventView {
     }
 }
 
-#[derive(Serialize)]
+crate::domain::words::text_enum!(
+    /// What became of one scan (or captured event): recorded now, recorded before (the same
+    /// id was sent again), or refused with an `error`.
+    ScanStatus {
+        Recorded = "recorded",
+        Duplicate = "duplicate",
+        Rejected = "rejected",
+    }
+);
+
+/// What went wrong, for a program (`error`, a stable code) and for a person (`message`,
+/// which says what to do).
+#[derive(Serialize, ToSchema)]
 pub struct ErrorView {
     pub error: String,
     pub message: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ScanResultView {
     pub id: String,
     pub code: String,
-    pub status: &'static str,
+    pub status: ScanStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorView>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -208,6 +232,7 @@ pub struct ScanResultView {
     pub inferred: bool,
     /// The inferred steps, e.g. `["return"]`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Action>)]
     pub inferred_actions: Vec<&'static str>,
 }
 
@@ -217,9 +242,9 @@ impl ScanResultView {
             id: o.id,
             code: o.code,
             status: match o.status {
-                Status::Recorded => "recorded",
-                Status::Duplicate => "duplicate",
-                Status::Rejected => "rejected",
+                Status::Recorded => ScanStatus::Recorded,
+                Status::Duplicate => ScanStatus::Duplicate,
+                Status::Rejected => ScanStatus::Rejected,
             },
             error: o.error.map(|e| ErrorView {
                 error: e.code.to_owned(),
@@ -232,6 +257,12 @@ impl ScanResultView {
     }
 }
 
+/// One result per item of a request, in order.
+#[derive(Serialize, ToSchema)]
+pub struct ScanResults {
+    pub results: Vec<ScanResultView>,
+}
+
 pub fn results(outcomes: Vec<Outcome>, links: &Links) -> Vec<ScanResultView> {
     outcomes
         .into_iter()
@@ -239,15 +270,17 @@ pub fn results(outcomes: Vec<Outcome>, links: &Links) -> Vec<ScanResultView> {
         .collect()
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ShipmentView {
     pub id: String,
     pub from_site_id: String,
     pub to_site_id: String,
     pub departed_at: DateTime<Utc>,
     pub received_at: Option<DateTime<Utc>>,
+    #[schema(value_type = Option<Vehicle>)]
     pub vehicle: Option<String>,
     pub distance_km: f64,
+    /// `explicit`, `route` or `haversine`.
     pub distance_source: String,
     /// Containers shipped on it.
     pub containers: i64,
@@ -275,7 +308,7 @@ impl ShipmentView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct BatchView {
     pub id: String,
     pub site_id: String,
@@ -285,7 +318,9 @@ pub struct BatchView {
     pub temperature_c: Option<f64>,
     pub water_l: Option<f64>,
     pub energy_kwh: Option<f64>,
+    /// Containers out clean.
     pub washed: i64,
+    /// Containers rejected, broken or sent to be washed again.
     pub rejected: i64,
     pub results: Vec<ScanResultView>,
 }

@@ -2,10 +2,11 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::auth::Authed;
 use super::shipments::check_codes;
-use super::views::BatchView;
+use super::views::{BatchView, ErrorView};
 use super::{check_number, client_id, read, record, refused, time_or_now, State};
 use crate::db::catalog::now;
 use crate::db::wash::{self, BatchReport, Completion, NewBatch};
@@ -13,11 +14,15 @@ use crate::domain::roles::Role;
 use crate::domain::state::REJECT_REWASH;
 use crate::error::AppError;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct BatchBody {
+    /// A UUID made by the client, so that a batch sent twice is opened once.
     id: Option<String>,
+    /// The washer.
     site_id: String,
+    /// The dirty containers loaded, 1 to 10,000.
     codes: Vec<String>,
+    /// RFC 3339; now when absent.
     started_at: Option<String>,
     program: Option<String>,
     temperature_c: Option<f64>,
@@ -33,6 +38,15 @@ fn washer(authed: &Authed) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Loads dirty containers into a wash batch at a washer (washers, coordinators).
+#[utoipa::path(post, path = "/api/v1/wash-batches", operation_id = "openWashBatch", tag = "wash",
+    request_body = BatchBody,
+    responses(
+        (status = 201, description = "The batch, with one result per code.", body = BatchView),
+        (status = 403, description = "`forbidden`: only washers run batches, at their own site.", body = ErrorView),
+        (status = 409, description = "`conflict`: the id names another batch.", body = ErrorView),
+        (status = 422, description = "`batch_too_large`, `unknown_site`, `wrong_site_kind` (not a washer), `future_time`, `invalid_field`.", body = ErrorView),
+    ))]
 pub async fn open(
     state: State,
     authed: Authed,
@@ -61,6 +75,14 @@ pub async fn open(
     Ok(HttpResponse::Created().json(BatchView::new(report, &super::links(&state).await?)))
 }
 
+/// One wash batch.
+#[utoipa::path(get, path = "/api/v1/wash-batches/{id}", operation_id = "getWashBatch", tag = "wash",
+    params(("id" = String, Path, description = "The batch's id.")),
+    responses(
+        (status = 200, description = "The batch (its `results` are empty).", body = BatchView),
+        (status = 403, description = "`forbidden`: the batch runs at another site.", body = ErrorView),
+        (status = 404, description = "`not_found`: no batch has this id.", body = ErrorView),
+    ))]
 pub async fn get(
     state: State,
     authed: Authed,
@@ -86,14 +108,16 @@ pub async fn get(
     )))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct RejectBody {
     code: String,
+    /// `broken` (the container is retired) or `rewash` (back to dirty at the washer).
     reason: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct CompleteBody {
+    /// RFC 3339; now when absent.
     finished_at: Option<String>,
     #[serde(default)]
     rejected: Vec<RejectBody>,
@@ -101,6 +125,17 @@ pub struct CompleteBody {
     energy_kwh: Option<f64>,
 }
 
+/// Ends a wash batch: the containers not rejected come out clean. Sent again, it changes
+/// nothing and answers the batch.
+#[utoipa::path(post, path = "/api/v1/wash-batches/{id}/complete", operation_id = "completeWashBatch", tag = "wash",
+    params(("id" = String, Path, description = "The batch's id.")),
+    request_body = CompleteBody,
+    responses(
+        (status = 200, description = "The batch, with one result per container.", body = BatchView),
+        (status = 403, description = "`forbidden`: only washers complete batches, at their own site.", body = ErrorView),
+        (status = 404, description = "`not_found`: no batch has this id.", body = ErrorView),
+        (status = 422, description = "`invalid_field` (an unknown reject reason, a finish before the start, a negative quantity), `future_time`.", body = ErrorView),
+    ))]
 pub async fn complete(
     state: State,
     authed: Authed,

@@ -15,10 +15,12 @@ use crate::db::schema::{alerts, collection_thresholds, containers, low_stock_thr
 use crate::db::DbConnection;
 use crate::domain::state::{Condition, Place, SiteKind};
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+/// A condition that needs someone's attention, in force from `raised_at` until cleared.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = alerts, treat_none_as_default_value = false)]
 pub struct Alert {
     pub id: String,
+    /// `low_stock`, `collection_needed`, `shipment_overdue` or `wash_rejects`.
     pub kind: String,
     pub subject: String,
     pub site_id: Option<String>,
@@ -26,7 +28,11 @@ pub struct Alert {
     pub shipment_id: Option<String>,
     pub batch_id: Option<String>,
     pub detail: String,
+    #[serde(with = "crate::domain::time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub raised_at: NaiveDateTime,
+    #[serde(with = "crate::domain::time::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub cleared_at: Option<NaiveDateTime>,
 }
 

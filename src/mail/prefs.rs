@@ -11,7 +11,7 @@ use super::{Kind, Lang};
 use crate::db::schema::{mail_opt_outs, users};
 use crate::db::DbConnection;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Prefs {
     pub email: String,
     pub language: String,

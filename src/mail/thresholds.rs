@@ -8,14 +8,14 @@ use serde::Serialize;
 use crate::db::schema::{collection_thresholds, low_stock_thresholds};
 use crate::db::DbConnection;
 
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
 pub struct LowStock {
     pub site_id: String,
     pub type_id: String,
     pub min_clean: i64,
 }
 
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
 pub struct Collection {
     pub site_id: String,
     pub min_dirty: Option<i64>,

@@ -1,0 +1,159 @@
+//! `GET /reports/flows` and `/reports/returns`: where containers travel, and how fast they
+//! come back.
+
+use actix_web::{web, HttpResponse};
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::auth::Authed;
+use super::reports::{asked, csv, ReportQuery};
+use super::views::ErrorView;
+use super::{read, State};
+use crate::db::reports::Flow;
+use crate::domain::trips::{return_curve, ReturnCurve};
+use crate::error::AppError;
+
+const FLOW_FIELDS: &[&str] = &[
+    "from_site_id",
+    "from_name",
+    "to_site_id",
+    "to_name",
+    "shipments",
+    "containers",
+    "vehicle_km",
+    "container_km",
+];
+
+/// Shipments between two sites over a period.
+#[derive(Serialize, ToSchema)]
+pub struct FlowView {
+    from_name: Option<String>,
+    to_name: Option<String>,
+    #[serde(flatten)]
+    flow: Flow,
+}
+
+/// `GET /reports/flows`: shipments, containers, vehicle-km and container-km for each pair of
+/// sites (the origin-destination matrix).
+#[utoipa::path(get, path = "/api/v1/reports/flows", operation_id = "getFlows", tag = "reports",
+    params(ReportQuery),
+    responses(
+        (status = 200, content((Vec<FlowView> = "application/json"), (String = "text/csv")), description = "One row per pair of sites with shipments departed in the period."),
+        (status = 403, description = "`forbidden`: the site asked for is not the user's.", body = ErrorView),
+    ))]
+pub async fn flows(
+    state: State,
+    authed: Authed,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let a = asked(&authed, query.into_inner())?;
+    let (from, to, scope) = (a.from, a.to, a.scope.clone());
+    let (flows, sites) = read(&state, move |conn| {
+        Ok((
+            crate::db::reports::flows(conn, from, to, &scope)?,
+            crate::db::catalog::list_sites(conn)?,
+        ))
+    })
+    .await?;
+    let name = |id: &str| sites.iter().find(|s| s.id == id).map(|s| s.name.clone());
+    let views: Vec<FlowView> = flows
+        .into_iter()
+        .map(|flow| FlowView {
+            from_name: name(&flow.from_site_id),
+            to_name: name(&flow.to_site_id),
+            flow,
+        })
+        .collect();
+    if a.csv {
+        let rows = views
+            .iter()
+            .filter_map(|v| match serde_json::to_value(v) {
+                Ok(Value::Object(m)) => Some(m),
+                _ => None,
+            })
+            .collect::<Vec<_>>();
+        return Ok(csv(FLOW_FIELDS, &rows));
+    }
+    Ok(HttpResponse::Ok().json(views))
+}
+
+/// The return curve of one shop's trips.
+#[derive(Serialize, ToSchema)]
+pub struct ShopCurve {
+    site_id: String,
+    name: Option<String>,
+    #[serde(flatten)]
+    curve: ReturnCurve,
+}
+
+/// How fast containers come back, over the trips started in a period.
+#[derive(Serialize, ToSchema)]
+pub struct ReturnsView {
+    from: String,
+    to: String,
+    site_id: Option<String>,
+    /// Every shop's trips together.
+    all: ReturnCurve,
+    shops: Vec<ShopCurve>,
+}
+
+/// `GET /reports/returns`: per shop, the share of the period's trips returned after N days
+/// (Kaplan-Meier, trips still out censored at now) and the median days to return.
+#[utoipa::path(get, path = "/api/v1/reports/returns", operation_id = "getReturnCurves", tag = "reports",
+    params(ReportQuery),
+    responses(
+        (status = 200, description = "The curves of the loop and of each shop.", body = ReturnsView),
+        (status = 403, description = "`forbidden`: the site asked for is not the user's.", body = ErrorView),
+    ))]
+pub async fn returns(
+    state: State,
+    authed: Authed,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let a = asked(&authed, query.into_inner())?;
+    let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let (from, to, shop) = (midnight(a.from), midnight(a.to), a.scope.site_id.clone());
+    let (trips, sites) = read(&state, move |conn| {
+        Ok((
+            crate::db::trips::started_in(conn, from, to, shop.as_deref())?,
+            crate::db::catalog::list_sites(conn)?,
+        ))
+    })
+    .await?;
+    let now = chrono::Utc::now().naive_utc();
+    let days =
+        |d: chrono::TimeDelta| d.num_microseconds().unwrap_or(i64::MAX) as f64 / 86_400_000_000.0;
+    let observation = |received: NaiveDateTime, returned: Option<NaiveDateTime>| match returned {
+        Some(r) => (days(r - received), true),
+        None => (days(now - received), false),
+    };
+    let mut by_shop: std::collections::BTreeMap<String, Vec<(f64, bool)>> =
+        std::collections::BTreeMap::new();
+    for (shop, received, returned) in &trips {
+        by_shop
+            .entry(shop.clone())
+            .or_default()
+            .push(observation(*received, *returned));
+    }
+    let all: Vec<(f64, bool)> = by_shop.values().flatten().copied().collect();
+    let shops: Vec<ShopCurve> = by_shop
+        .into_iter()
+        .map(|(site_id, obs)| ShopCurve {
+            name: sites
+                .iter()
+                .find(|s| s.id == site_id)
+                .map(|s| s.name.clone()),
+            site_id,
+            curve: return_curve(&obs),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(ReturnsView {
+        from: a.from.format("%Y-%m-%d").to_string(),
+        to: a.to.format("%Y-%m-%d").to_string(),
+        site_id: a.scope.site_id,
+        all: return_curve(&all),
+        shops,
+    }))
+}
