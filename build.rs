@@ -13,4 +13,10 @@ fn main() {
     if std::env::var("BOUCLE_TEST_SMTP_URL").is_ok_and(|v| !v.is_empty()) {
         println!("cargo:rustc-cfg=boucle_smtp");
     }
+    // The browser tests run only when a ChromeDriver is given.
+    println!("cargo::rustc-check-cfg=cfg(boucle_browser)");
+    println!("cargo:rerun-if-env-changed=BOUCLE_TEST_CHROMEDRIVER");
+    if std::env::var("BOUCLE_TEST_CHROMEDRIVER").is_ok_and(|v| !v.is_empty()) {
+        println!("cargo:rustc-cfg=boucle_browser");
+    }
 }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod http;
 pub mod interop;
 pub mod mail;
+pub mod pages;
 pub mod qr;
 pub mod sim;
 pub mod startup;

@@ -38,6 +38,7 @@ impl Application {
                 .wrap(middleware::Compress::default())
                 .app_data(state.clone())
                 .configure(configure)
+                .configure(crate::pages::configure)
         })
         .listen(listener)?
         .run();

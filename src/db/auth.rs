@@ -98,17 +98,19 @@ pub fn actor_for_token(
     let Some((token_id, user)) = found else {
         return Ok(None);
     };
+    Ok(Some((actor_of(user)?, token_id)))
+}
+
+/// What a user may do, from their row.
+pub fn actor_of(user: User) -> anyhow::Result<Actor> {
     let role = Role::parse(&user.role)
         .with_context(|| format!("user {} has an unknown role {:?}", user.id, user.role))?;
-    Ok(Some((
-        Actor {
-            user_id: user.id,
-            email: user.email,
-            role,
-            site_id: user.site_id,
-        },
-        token_id,
-    )))
+    Ok(Actor {
+        user_id: user.id,
+        email: user.email,
+        role,
+        site_id: user.site_id,
+    })
 }
 
 /// Revokes tokens: the one with this id, or all of the user's with this name. Returns how many.

@@ -13,6 +13,7 @@ pub mod models;
 pub mod reports;
 pub mod scans;
 pub mod schema;
+pub mod sessions;
 pub mod shipments;
 pub mod stock;
 pub mod sums;

@@ -258,7 +258,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    web_sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sign_in_failures (id) {
+        id -> Text,
+        email -> Text,
+        client -> Text,
+        at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(events -> containers (container_id));
 diesel::joinable!(events -> shipments (shipment_id));
 diesel::joinable!(containers -> container_types (type_id));
@@ -283,4 +305,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     alerts,
     outbox,
     digests,
+    web_sessions,
+    sign_in_failures,
 );

@@ -3,6 +3,7 @@
 
 mod access;
 mod basics;
+mod browser;
 mod cli;
 mod containers;
 mod csv_io;
@@ -20,6 +21,8 @@ mod migrations;
 mod openapi;
 mod openapi_check;
 mod openapi_shapes;
+mod pages;
+mod pages_till;
 mod replay;
 mod reports;
 mod reports_more;
