@@ -9,7 +9,7 @@ use super::scans::{EventRequest, Outcome, Recorder, Rejection, Status};
 use super::schema::{containers, events, shipments};
 use super::DbConnection;
 use crate::domain::distance::leg_distance;
-use crate::domain::state::Action;
+use crate::domain::state::{Action, Place};
 
 pub struct NewShipment {
     pub id: Option<String>,
@@ -291,5 +291,25 @@ pub fn duplicates(
             inferred: vec![],
         });
     }
+    Ok(out)
+}
+
+/// Shipments on their way to `site_id`: those with containers still in transit to it, oldest
+/// first, with how many are still on board.
+pub fn inbound(conn: &mut DbConnection, site_id: &str) -> QueryResult<Vec<(Shipment, i64)>> {
+    let counts: Vec<(Option<String>, i64)> = containers::table
+        .filter(containers::state.eq(Place::InTransit.as_str()))
+        .filter(containers::dest_site_id.eq(site_id))
+        .group_by(containers::shipment_id)
+        .select((containers::shipment_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut out = Vec::with_capacity(counts.len());
+    for (id, n) in counts {
+        let Some(id) = id else { continue };
+        if let Some(s) = find(conn, &id)? {
+            out.push((s, n));
+        }
+    }
+    out.sort_by_key(|s| s.0.departed_at);
     Ok(out)
 }

@@ -215,3 +215,30 @@ fn wash_event(
         reason: Some(reason.to_owned()),
     }
 }
+
+/// The washer's batches still open, and those started since `since`, newest first.
+pub fn at_site(
+    conn: &mut DbConnection,
+    site_id: &str,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<WashBatch>> {
+    wash_batches::table
+        .filter(wash_batches::site_id.eq(site_id))
+        .filter(
+            wash_batches::finished_at
+                .is_null()
+                .or(wash_batches::started_at.ge(since)),
+        )
+        .order(wash_batches::started_at.desc())
+        .select(WashBatch::as_select())
+        .load(conn)
+}
+
+/// The codes of the containers in the batch now.
+pub fn codes_in(conn: &mut DbConnection, batch_id: &str) -> QueryResult<Vec<String>> {
+    containers::table
+        .filter(containers::batch_id.eq(batch_id))
+        .select(containers::code)
+        .order(containers::code)
+        .load(conn)
+}

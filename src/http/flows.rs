@@ -8,14 +8,15 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::auth::Authed;
-use super::reports::{asked, csv, ReportQuery};
+use super::reports::{asked, csv_text, ReportQuery};
 use super::views::ErrorView;
 use super::{read, State};
+use crate::db::models::Site;
 use crate::db::reports::Flow;
 use crate::domain::trips::{return_curve, ReturnCurve};
 use crate::error::AppError;
 
-const FLOW_FIELDS: &[&str] = &[
+pub const FLOW_FIELDS: &[&str] = &[
     "from_site_id",
     "from_name",
     "to_site_id",
@@ -57,35 +58,46 @@ pub async fn flows(
         ))
     })
     .await?;
+    if a.csv {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .body(flows_csv(flows, &sites)));
+    }
+    Ok(HttpResponse::Ok().json(flow_views(flows, &sites)))
+}
+
+/// Each flow with the names of its sites.
+pub fn flow_views(flows: Vec<Flow>, sites: &[Site]) -> Vec<FlowView> {
     let name = |id: &str| sites.iter().find(|s| s.id == id).map(|s| s.name.clone());
-    let views: Vec<FlowView> = flows
+    flows
         .into_iter()
         .map(|flow| FlowView {
             from_name: name(&flow.from_site_id),
             to_name: name(&flow.to_site_id),
             flow,
         })
-        .collect();
-    if a.csv {
-        let rows = views
-            .iter()
-            .filter_map(|v| match serde_json::to_value(v) {
-                Ok(Value::Object(m)) => Some(m),
-                _ => None,
-            })
-            .collect::<Vec<_>>();
-        return Ok(csv(FLOW_FIELDS, &rows));
-    }
-    Ok(HttpResponse::Ok().json(views))
+        .collect()
+}
+
+/// The flows as CSV, in the columns of [`FLOW_FIELDS`].
+pub fn flows_csv(flows: Vec<Flow>, sites: &[Site]) -> String {
+    let rows = flow_views(flows, sites)
+        .iter()
+        .filter_map(|v| match serde_json::to_value(v) {
+            Ok(Value::Object(m)) => Some(m),
+            _ => None,
+        })
+        .collect::<Vec<_>>();
+    csv_text(FLOW_FIELDS, &rows)
 }
 
 /// The return curve of one shop's trips.
 #[derive(Serialize, ToSchema)]
 pub struct ShopCurve {
-    site_id: String,
-    name: Option<String>,
+    pub site_id: String,
+    pub name: Option<String>,
     #[serde(flatten)]
-    curve: ReturnCurve,
+    pub curve: ReturnCurve,
 }
 
 /// How fast containers come back, over the trips started in a period.
@@ -122,7 +134,23 @@ pub async fn returns(
         ))
     })
     .await?;
-    let now = chrono::Utc::now().naive_utc();
+    let (all, shops) = curves(&trips, &sites, chrono::Utc::now().naive_utc());
+    Ok(HttpResponse::Ok().json(ReturnsView {
+        from: a.from.format("%Y-%m-%d").to_string(),
+        to: a.to.format("%Y-%m-%d").to_string(),
+        site_id: a.scope.site_id,
+        all,
+        shops,
+    }))
+}
+
+/// The return curve of all the trips, and of each shop's, trips still out counted up to
+/// `now` (censored).
+pub fn curves(
+    trips: &[(String, NaiveDateTime, Option<NaiveDateTime>)],
+    sites: &[Site],
+    now: NaiveDateTime,
+) -> (ReturnCurve, Vec<ShopCurve>) {
     let days =
         |d: chrono::TimeDelta| d.num_microseconds().unwrap_or(i64::MAX) as f64 / 86_400_000_000.0;
     let observation = |received: NaiveDateTime, returned: Option<NaiveDateTime>| match returned {
@@ -131,14 +159,14 @@ pub async fn returns(
     };
     let mut by_shop: std::collections::BTreeMap<String, Vec<(f64, bool)>> =
         std::collections::BTreeMap::new();
-    for (shop, received, returned) in &trips {
+    for (shop, received, returned) in trips {
         by_shop
             .entry(shop.clone())
             .or_default()
             .push(observation(*received, *returned));
     }
     let all: Vec<(f64, bool)> = by_shop.values().flatten().copied().collect();
-    let shops: Vec<ShopCurve> = by_shop
+    let shops = by_shop
         .into_iter()
         .map(|(site_id, obs)| ShopCurve {
             name: sites
@@ -149,11 +177,5 @@ pub async fn returns(
             curve: return_curve(&obs),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(ReturnsView {
-        from: a.from.format("%Y-%m-%d").to_string(),
-        to: a.to.format("%Y-%m-%d").to_string(),
-        site_id: a.scope.site_id,
-        all: return_curve(&all),
-        shops,
-    }))
+    (return_curve(&all), shops)
 }

@@ -207,7 +207,7 @@ fn cell(v: &Value) -> String {
     }
 }
 
-pub(super) fn csv(header: &[&str], rows: &[Map<String, Value>]) -> HttpResponse {
+fn csv(header: &[&str], rows: &[Map<String, Value>]) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .body(csv_text(header, rows))

@@ -51,11 +51,23 @@ fn switch_language(lang: Lang) -> Markup {
 
 /// The pages each role opens, in the order of their day.
 pub fn links(role: Role, lang: Lang) -> Vec<(&'static str, &'static str)> {
-    let mut out = Vec::new();
-    if matches!(role, Role::Shop | Role::Coordinator | Role::Admin) {
-        out.push(("/shop", tr!(lang, "Caisse", "Till")));
+    let till = ("/shop", tr!(lang, "Caisse", "Till"));
+    let receive = ("/receive", tr!(lang, "Réception", "Receiving"));
+    let washer = ("/washer", tr!(lang, "Lavage", "Washing"));
+    let producer = ("/producer", tr!(lang, "Stock", "Stock"));
+    match role {
+        Role::Shop => vec![till, receive],
+        Role::Washer => vec![washer, receive],
+        Role::Producer => vec![producer, receive],
+        Role::Coordinator | Role::Admin => vec![
+            ("/dashboard", tr!(lang, "Tableau de bord", "Dashboard")),
+            till,
+            receive,
+            washer,
+            producer,
+            ("/labels", tr!(lang, "Étiquettes", "Labels")),
+        ],
     }
-    out
 }
 
 fn document(lang: Lang, title: &str, header: Markup, body: Markup, scripts: &[&str]) -> Markup {

@@ -2,12 +2,20 @@
 //! the public container page. French by default, English on request.
 
 pub mod assets;
+pub mod charts;
+pub mod dashboard;
+pub mod figure_words;
+pub mod labels;
 pub mod layout;
+pub mod producer;
 pub mod public;
+pub mod receive;
 pub mod session;
 pub mod sign_in;
 pub mod till;
+pub mod washer;
 pub mod words;
+pub mod work;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{middleware, web, HttpResponse, ResponseError};
@@ -169,6 +177,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/shop/return", web::post().to(till::return_form))
             .route("/shop/scans", web::post().to(till::scans_json))
             .route("/shop/collection", web::post().to(till::collection))
+            .route("/receive", web::get().to(receive::list))
+            .route("/receive/{id}", web::get().to(receive::page))
+            .route("/receive/{id}", web::post().to(receive::submit))
+            .route("/washer", web::get().to(washer::page))
+            .route("/washer/batches", web::post().to(washer::open))
+            .route("/washer/batches/{id}", web::get().to(washer::batch))
+            .route(
+                "/washer/batches/{id}/complete",
+                web::post().to(washer::complete),
+            )
+            .route("/dashboard", web::get().to(dashboard::page))
+            .route("/dashboard/{what}.csv", web::get().to(dashboard::csv))
+            .route("/labels", web::get().to(labels::page))
+            .route("/labels", web::post().to(labels::create))
+            .route("/labels/print", web::get().to(labels::reprint))
+            .route("/producer", web::get().to(producer::page))
+            .route("/producer/fill", web::post().to(producer::fill))
+            .route("/producer/ship", web::post().to(producer::ship))
             .route("/assets/{file}", web::get().to(assets::serve))
             .default_service(web::to(not_found)),
     );

@@ -28,7 +28,9 @@ pub const MAX_PER_CLIENT: usize = 20;
 pub fn home_of(role: Role) -> &'static str {
     match role {
         Role::Shop => "/shop",
-        _ => "/shop",
+        Role::Washer => "/washer",
+        Role::Producer => "/producer",
+        Role::Coordinator | Role::Admin => "/dashboard",
     }
 }
 

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::layout;
 use super::session::Staff;
+use super::work::{site_for, site_picker};
 use super::{see_other, tr, words, Lang, PageError};
 use crate::db::catalog::{self, now};
 use crate::db::models::Site;
@@ -23,29 +24,10 @@ use crate::http::{read, record, State};
 
 /// The shop a till user works at: their own, or for coordinators the one in `?site=`.
 async fn shop_of(state: &State, staff: &Staff, asked: Option<&str>) -> Result<Site, PageError> {
-    let lang = staff.lang;
-    let id = staff
-        .session
-        .actor
-        .site_id
-        .clone()
-        .or_else(|| asked.map(str::to_owned));
-    let sites = read(state, |conn| Ok(catalog::list_sites(conn)?)).await?;
-    let shop = id.and_then(|id| sites.into_iter().find(|s| s.id == id));
-    match shop {
-        Some(s) if staff.session.actor.may_act_at(&s.id) => Ok(s),
-        _ => Err(PageError::shown(
-            StatusCode::FORBIDDEN,
-            lang,
-            tr!(lang, "Caisse", "Till"),
-            tr!(
-                lang,
-                "La caisse enregistre les retours d'un magasin : connectez-vous avec le compte du magasin (les coordinateurs choisissent le magasin depuis la liste des sites).",
-                "The till records a shop's returns: sign in with the shop's account (coordinators pick the shop from the list of sites)."
-            ),
-        )),
-    }
+    Ok(site_for(state, staff, asked, SHOPS).await?.0)
 }
+
+const SHOPS: &[SiteKind] = &[SiteKind::Shop, SiteKind::Hub];
 
 /// Returns this user recorded here since midnight UTC.
 fn returns_today(
@@ -91,7 +73,7 @@ pub async fn page(
     query: web::Query<TillQuery>,
 ) -> Result<Markup, PageError> {
     let q = query.into_inner();
-    let shop = shop_of(&state, &staff, q.site.as_deref()).await?;
+    let (shop, sites) = site_for(&state, &staff, q.site.as_deref(), SHOPS).await?;
     let lang = staff.lang;
     let (user, site) = (staff.session.actor.user_id.clone(), shop.id.clone());
     let (tally, dirty, washers) = read(&state, move |conn| {
@@ -120,6 +102,7 @@ pub async fn page(
     let title = tr!(lang, "Retours à la caisse", "Returns at the till");
     let body = html! {
         p.site { (shop.name) }
+        (site_picker(lang, "/shop", &shop, &sites, SiteKind::Shop))
         form #scan-form.card method="post" action="/shop/return" data-site=(shop.id) data-csrf=(staff.session.csrf) data-lang=(lang.as_str()) {
             input type="hidden" name="csrf" value=(staff.session.csrf);
             input type="hidden" name="site" value=(shop.id);

@@ -21,6 +21,16 @@ pub fn refusal_of(lang: Lang, action: crate::domain::state::Action, code: &str) 
             "Ce contenant n'est pas dans l'état qu'il faut pour cette action ici (déjà fait, ou ailleurs) : rien n'a été enregistré.",
             "This container is not in the state this action needs here (already done, or elsewhere): nothing was recorded."
         ),
+        (_, "not_on_shipment") => tr!(
+            lang,
+            "Ce contenant n'était pas dans cette livraison : mettez-le de côté et prévenez l'expéditeur.",
+            "This container was not on this shipment: put it aside and tell the sender."
+        ),
+        (_, "not_in_batch") => tr!(
+            lang,
+            "Ce contenant n'est pas dans ce lot de lavage.",
+            "This container is not in this wash batch."
+        ),
         _ => refusal(lang, code),
     }
 }

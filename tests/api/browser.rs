@@ -134,14 +134,15 @@ impl Browser {
         self.client.goto(url).await.expect("page opens");
     }
 
+    /// The text of the element; fails with the page's source when it is not there.
     pub async fn text(&self, css: &str) -> String {
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"))
-            .text()
-            .await
-            .expect("text")
+        match self.client.find(Locator::Css(css)).await {
+            Ok(e) => e.text().await.expect("text"),
+            Err(e) => {
+                let page = self.client.source().await.unwrap_or_default();
+                panic!("{css}: {e}; the page is:\n{page}");
+            }
+        }
     }
 
     /// Types into the field, then Enter, as a hand scanner does.
@@ -197,7 +198,7 @@ impl Browser {
         let pw = c.find(Locator::Id("password")).await.expect("password");
         pw.send_keys(password).await.expect("typed");
         pw.send_keys("\u{E007}").await.expect("submitted");
-        self.wait_until(&format!("location.pathname === {path:?}"))
+        self.wait_until(&format!("location.pathname + location.search === {path:?}"))
             .await;
     }
 
