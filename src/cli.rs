@@ -9,12 +9,10 @@ use crate::config::Config;
 use crate::db::auth::{
     create_token, find_user_by_email, hash_password, insert_user, revoke_tokens,
 };
-use crate::db::catalog::{find_site, now};
+use crate::db::catalog::now;
 use crate::db::models::User;
-use crate::db::scans::parse_kind;
 use crate::db::{write_tx, Db};
 use crate::domain::roles::Role;
-use crate::domain::valid_email;
 
 #[derive(Parser)]
 #[command(
@@ -165,10 +163,6 @@ pub fn run_admin(command: Command, config: &Config) -> anyhow::Result<String> {
                     password_stdin: _,
                 },
         } => {
-            let email = email.trim().to_lowercase();
-            if !valid_email(&email) {
-                bail!("--email {email:?} is not an e-mail address mail can be sent to; give one such as lea@laiterie.fr");
-            }
             let lang = crate::mail::Lang::parse(&language).with_context(|| {
                 format!("--language {language:?} is not offered; give fr or en")
             })?;
@@ -179,46 +173,21 @@ pub fn run_admin(command: Command, config: &Config) -> anyhow::Result<String> {
                 )
             })?;
             let password = read_password()?;
-            let hash = hash_password(&password)?;
+            let new = crate::db::users::NewUser {
+                email: &email,
+                role,
+                site_id: site.as_deref(),
+                language: lang,
+                password: &password,
+            };
             write_tx(&mut conn, |conn| -> anyhow::Result<String> {
-                if find_user_by_email(conn, &email)?.is_some() {
-                    bail!("a user with the e-mail {email} exists already");
-                }
-                match (role.is_site_bound(), &site) {
-                    (true, None) => bail!(
-                        "a {} user belongs to a site: give --site SITE_ID",
-                        role.as_str()
-                    ),
-                    (false, Some(_)) => {
-                        bail!("a {} works across sites: leave out --site", role.as_str())
+                match crate::db::users::add(conn, &new, now())? {
+                    Ok(user) => {
+                        eprintln!("added {} user {} ({})", role.as_str(), user.email, user.id);
+                        Ok(String::new())
                     }
-                    (true, Some(id)) => {
-                        let found = find_site(conn, id)?
-                            .with_context(|| format!("no site has the id {id}"))?;
-                        let kind = parse_kind(&found)?;
-                        if !role.fits_site(kind) {
-                            bail!(
-                                "a {} user cannot belong to {}, which is a {}",
-                                role.as_str(),
-                                found.name,
-                                found.kind
-                            );
-                        }
-                    }
-                    (false, None) => {}
+                    Err(why) => bail!("{}", refusal(&why)),
                 }
-                let user = User {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    email: email.clone(),
-                    role: role.as_str().to_owned(),
-                    site_id: site.clone(),
-                    password_hash: hash,
-                    created_at: now(),
-                };
-                insert_user(conn, &user)?;
-                crate::mail::prefs::set(conn, &user.id, Some(lang), &[], now())?;
-                eprintln!("added {} user {email} ({})", role.as_str(), user.id);
-                Ok(String::new())
             })
         }
         Command::Token {
@@ -245,6 +214,20 @@ pub fn run_admin(command: Command, config: &Config) -> anyhow::Result<String> {
     }
 }
 
+/// Why `user add` refused, with the options to change.
+fn refusal(why: &crate::db::users::Refusal) -> String {
+    use crate::db::users::Refusal;
+    match why {
+        Refusal::Email(e) => format!("--email {e:?} is not an e-mail address mail can be sent to; give one such as lea@laiterie.fr"),
+        Refusal::ShortPassword => format!("the password must have at least {} characters", crate::db::users::MIN_PASSWORD),
+        Refusal::Taken(e) => format!("a user with the e-mail {e} exists already"),
+        Refusal::NeedsSite(r) => format!("a {} user belongs to a site: give --site SITE_ID", r.as_str()),
+        Refusal::NoSite(r) => format!("a {} works across sites: leave out --site", r.as_str()),
+        Refusal::UnknownSite(id) => format!("no site has the id {id}"),
+        Refusal::WrongSite(r, name, kind) => format!("a {} user cannot belong to {name}, which is a {kind}", r.as_str()),
+    }
+}
+
 fn read_password() -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin()
@@ -252,8 +235,11 @@ fn read_password() -> anyhow::Result<String> {
         .read_line(&mut line)
         .context("cannot read the password from standard input")?;
     let password = line.trim_end_matches(['\n', '\r']).to_owned();
-    if password.chars().count() < 8 {
-        bail!("the password on standard input must have at least 8 characters");
+    if password.chars().count() < crate::db::users::MIN_PASSWORD {
+        bail!(
+            "the password on standard input must have at least {} characters",
+            crate::db::users::MIN_PASSWORD
+        );
     }
     Ok(password)
 }

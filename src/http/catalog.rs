@@ -156,33 +156,43 @@ pub async fn put_route(
 ) -> Result<HttpResponse, AppError> {
     authed.manager("set routes")?;
     let b = body.into_inner();
-    check_number("distance_km", b.distance_km, 0.0)?;
-    if b.from_site_id == b.to_site_id {
+    let route = write(&state, move |conn| {
+        set_route(conn, b.from_site_id, b.to_site_id, b.distance_km)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(RouteView::from(route)))
+}
+
+/// Sets the road distance between two sites, checked: the API's and the pages' rules.
+pub fn set_route(
+    conn: &mut crate::db::DbConnection,
+    from_site_id: String,
+    to_site_id: String,
+    distance_km: f64,
+) -> Result<Route, AppError> {
+    check_number("distance_km", distance_km, 0.0)?;
+    if from_site_id == to_site_id {
         return Err(AppError::unprocessable(
             "invalid_field",
             "a route joins two different sites: from_site_id and to_site_id are the same",
         ));
     }
+    for id in [&from_site_id, &to_site_id] {
+        if catalog::find_site(conn, id)?.is_none() {
+            return Err(AppError::unprocessable(
+                "unknown_site",
+                format!("no site has the id {id}"),
+            ));
+        }
+    }
     let route = Route {
-        from_site_id: b.from_site_id,
-        to_site_id: b.to_site_id,
-        distance_km: b.distance_km,
+        from_site_id,
+        to_site_id,
+        distance_km,
         updated_at: catalog::now(),
     };
-    let saved = route.clone();
-    write(&state, move |conn| {
-        for id in [&saved.from_site_id, &saved.to_site_id] {
-            if catalog::find_site(conn, id)?.is_none() {
-                return Err(AppError::unprocessable(
-                    "unknown_site",
-                    format!("no site has the id {id}"),
-                ));
-            }
-        }
-        Ok(catalog::put_route(conn, &saved)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(RouteView::from(route)))
+    catalog::put_route(conn, &route)?;
+    Ok(route)
 }
 
 /// Every route with its distance.

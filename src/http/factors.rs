@@ -66,37 +66,67 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     authed.manager("add emission factors")?;
     let b = body.into_inner();
-    let value = check_number("value", b.value, 0.0)?;
-    let source = b.source.trim().to_owned();
+    let factor = write(&state, move |conn| {
+        add(
+            conn,
+            b.kind,
+            b.subject.unwrap_or_default(),
+            b.value,
+            &b.source,
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(factor))
+}
+
+/// Adds a version of the factor of `kind` and `subject`, checked: the API's and the pages'
+/// rules.
+pub fn add(
+    conn: &mut crate::db::DbConnection,
+    kind: String,
+    subject: String,
+    value: f64,
+    source: &str,
+) -> Result<Factor, AppError> {
+    let value = check_number("value", value, 0.0)?;
+    let source = source.trim().to_owned();
     if source.is_empty() {
         return Err(AppError::unprocessable(
             "invalid_field",
             "source must say where the value comes from (a database, a study, a measurement)",
         ));
     }
-    let subject = b.subject.unwrap_or_default().trim().to_owned();
-    let kind = b.kind.clone();
-    let factor = write(&state, move |conn| {
-        let (per, unit) = match kind.as_str() {
-            "transport" if Vehicle::parse(&subject).is_some() => ("vehicle_km", "kg CO2e/vehicle-km"),
-            "transport" => {
-                return Err(AppError::unprocessable("invalid_field", format!("subject {subject:?} is not a vehicle; give one of {}", Vehicle::choices())))
-            }
-            "wash" if subject.is_empty() => ("container", "kg CO2e/container"),
-            "wash" => return Err(AppError::unprocessable("invalid_field", "a wash factor has no subject: leave it out")),
-            "single_use" | "reusable" if subject.is_empty() => {
-                return Err(AppError::unprocessable("invalid_field", "subject must be a container type id (per container) or a material such as glass (per kg)"))
-            }
-            "single_use" | "reusable" if find_type(conn, &subject)?.is_some() => ("container", "kg CO2e/container"),
-            "single_use" | "reusable" => ("kg", "kg CO2e/kg"),
-            other => {
-                return Err(AppError::unprocessable("invalid_field", format!("kind {other:?} is not known; give single_use, reusable, wash or transport")))
-            }
-        };
-        let subject = if per == "kg" { subject.to_lowercase() } else { subject };
-        let new = Factor { id: uuid::Uuid::now_v7().to_string(), kind, subject, per: per.into(), value, unit: unit.into(), source, version: 0 };
-        Ok(add_version(conn, &new, now())?)
-    })
-    .await?;
-    Ok(HttpResponse::Created().json(factor))
+    let subject = subject.trim().to_owned();
+    let (per, unit) = match kind.as_str() {
+        "transport" if Vehicle::parse(&subject).is_some() => ("vehicle_km", "kg CO2e/vehicle-km"),
+        "transport" => {
+            return Err(AppError::unprocessable("invalid_field", format!("subject {subject:?} is not a vehicle; give one of {}", Vehicle::choices())))
+        }
+        "wash" if subject.is_empty() => ("container", "kg CO2e/container"),
+        "wash" => return Err(AppError::unprocessable("invalid_field", "a wash factor has no subject: leave it out")),
+        "single_use" | "reusable" if subject.is_empty() => {
+            return Err(AppError::unprocessable("invalid_field", "subject must be a container type id (per container) or a material such as glass (per kg)"))
+        }
+        "single_use" | "reusable" if find_type(conn, &subject)?.is_some() => ("container", "kg CO2e/container"),
+        "single_use" | "reusable" => ("kg", "kg CO2e/kg"),
+        other => {
+            return Err(AppError::unprocessable("invalid_field", format!("kind {other:?} is not known; give single_use, reusable, wash or transport")))
+        }
+    };
+    let subject = if per == "kg" {
+        subject.to_lowercase()
+    } else {
+        subject
+    };
+    let new = Factor {
+        id: uuid::Uuid::now_v7().to_string(),
+        kind,
+        subject,
+        per: per.into(),
+        value,
+        unit: unit.into(),
+        source,
+        version: 0,
+    };
+    Ok(add_version(conn, &new, now())?)
 }

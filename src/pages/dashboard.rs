@@ -51,23 +51,6 @@ fn period(lang: Lang, q: &PeriodQuery) -> Result<(NaiveDate, NaiveDate), PageErr
     }
 }
 
-fn coordinator(staff: &Staff) -> Result<(), PageError> {
-    if staff.session.actor.role.manages_loop() {
-        return Ok(());
-    }
-    let lang = staff.lang;
-    Err(PageError::shown(
-        StatusCode::FORBIDDEN,
-        lang,
-        tr!(lang, "Réservé à la coordination", "For coordinators"),
-        tr!(
-            lang,
-            "Ce tableau de bord est celui des coordinateurs de la boucle.",
-            "This dashboard is the loop coordinators'."
-        ),
-    ))
-}
-
 struct Data {
     report: ReportData,
     monthly: Vec<(String, ReportData)>,
@@ -117,7 +100,7 @@ pub async fn page(
     staff: Staff,
     query: web::Query<PeriodQuery>,
 ) -> Result<Markup, PageError> {
-    coordinator(&staff)?;
+    staff.coordinator()?;
     let lang = staff.lang;
     let (from, to) = period(lang, &query)?;
     let d = data(&state, from, to).await?;
@@ -224,7 +207,7 @@ pub async fn csv(
     path: web::Path<String>,
     query: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, PageError> {
-    coordinator(&staff)?;
+    staff.coordinator()?;
     let lang = staff.lang;
     let (from, to) = period(lang, &query)?;
     let d = data(&state, from, to).await?;

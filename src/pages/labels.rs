@@ -18,26 +18,9 @@ use crate::http::{links, read, write, State};
 
 pub const PER_SHEET: usize = 21;
 
-fn coordinator(staff: &Staff) -> Result<(), PageError> {
-    let lang = staff.lang;
-    match staff.session.actor.role.manages_loop() {
-        true => Ok(()),
-        false => Err(PageError::shown(
-            StatusCode::FORBIDDEN,
-            lang,
-            tr!(lang, "Étiquettes", "Labels"),
-            tr!(
-                lang,
-                "Les étiquettes sont faites par la coordination.",
-                "Labels are made by the coordinators."
-            ),
-        )),
-    }
-}
-
 /// `GET /labels`: the form to commission a batch, and to reprint labels.
 pub async fn page(state: State, staff: Staff) -> Result<Markup, PageError> {
-    coordinator(&staff)?;
+    staff.coordinator()?;
     let lang = staff.lang;
     let (types, sites) = read(&state, |conn| {
         Ok((catalog::list_types(conn)?, catalog::list_sites(conn)?))
@@ -135,7 +118,7 @@ pub async fn create(
     staff: Staff,
     form: web::Form<NewLabels>,
 ) -> Result<Markup, PageError> {
-    coordinator(&staff)?;
+    staff.coordinator()?;
     let f = form.into_inner();
     staff.check_csrf(&f.csrf)?;
     let lang = staff.lang;
@@ -198,7 +181,7 @@ pub async fn reprint(
     staff: Staff,
     query: web::Query<ReprintQuery>,
 ) -> Result<Markup, PageError> {
-    coordinator(&staff)?;
+    staff.coordinator()?;
     let lang = staff.lang;
     let config = state.config.clone();
     let asked = codes(&query.codes);

@@ -66,6 +66,7 @@ pub fn links(role: Role, lang: Lang) -> Vec<(&'static str, &'static str)> {
             washer,
             producer,
             ("/labels", tr!(lang, "Étiquettes", "Labels")),
+            ("/manage", tr!(lang, "Gestion", "Management")),
         ],
     }
 }

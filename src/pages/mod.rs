@@ -7,6 +7,8 @@ pub mod dashboard;
 pub mod figure_words;
 pub mod labels;
 pub mod layout;
+pub mod manage;
+pub mod manage_forms;
 pub mod producer;
 pub mod public;
 pub mod receive;
@@ -192,6 +194,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/labels", web::get().to(labels::page))
             .route("/labels", web::post().to(labels::create))
             .route("/labels/print", web::get().to(labels::reprint))
+            .route("/manage", web::get().to(manage::page))
+            .route("/manage/sites", web::post().to(manage_forms::add_site))
+            .route("/manage/routes", web::post().to(manage_forms::put_route))
+            .route("/manage/types", web::post().to(manage_forms::add_type))
+            .route("/manage/factors", web::post().to(manage_forms::add_factor))
+            .route("/manage/users", web::post().to(manage_forms::add_user))
             .route("/producer", web::get().to(producer::page))
             .route("/producer/fill", web::post().to(producer::fill))
             .route("/producer/ship", web::post().to(producer::ship))

@@ -53,6 +53,26 @@ impl Staff {
     }
 }
 
+impl Staff {
+    /// Refuses users who do not run the loop.
+    pub fn coordinator(&self) -> Result<(), PageError> {
+        if self.session.actor.role.manages_loop() {
+            return Ok(());
+        }
+        let lang = self.lang;
+        Err(PageError::shown(
+            StatusCode::FORBIDDEN,
+            lang,
+            tr!(lang, "Réservé à la coordination", "For coordinators"),
+            tr!(
+                lang,
+                "Cette page est celle des coordinateurs de la boucle ; ouvrez celle de votre rôle depuis le menu.",
+                "This page is the loop coordinators'; open your role's page from the menu."
+            ),
+        ))
+    }
+}
+
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

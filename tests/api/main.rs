@@ -23,6 +23,7 @@ mod openapi_check;
 mod openapi_shapes;
 mod pages;
 mod pages_coordinator;
+mod pages_manage;
 mod pages_till;
 mod pages_tour;
 mod pages_work;

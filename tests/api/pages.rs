@@ -6,7 +6,7 @@ use reqwest::{header, StatusCode};
 use crate::helpers::{small_loop, spawn_app, Backend, TestApp, PASSWORD};
 
 /// A client that keeps no cookies by itself and follows no redirects: the tests read both.
-fn client() -> reqwest::Client {
+pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -14,7 +14,7 @@ fn client() -> reqwest::Client {
 }
 
 /// The value of cookie `name` set by the answer.
-fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+pub fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
     r.headers()
         .get_all(header::SET_COOKIE)
         .iter()
@@ -23,7 +23,7 @@ fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn value_of(cookie: &str) -> &str {
+pub fn value_of(cookie: &str) -> &str {
     cookie
         .split(';')
         .next()
@@ -32,7 +32,7 @@ fn value_of(cookie: &str) -> &str {
 }
 
 /// The `value` of the hidden input `name` in the page.
-fn hidden(html: &str, name: &str) -> String {
+pub fn hidden(html: &str, name: &str) -> String {
     let at = html.find(&format!("name=\"{name}\"")).expect("the field");
     let rest = &html[at..];
     let v = &rest[rest.find("value=\"").expect("its value") + 7..];
@@ -40,7 +40,7 @@ fn hidden(html: &str, name: &str) -> String {
 }
 
 /// Posts the sign-in form; returns the answer.
-async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
     sign_in_via(app, email, password, None).await
 }
 
