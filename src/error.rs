@@ -39,6 +39,7 @@ pub const ERROR_CODES: &[&str] = &[
     "conflicts_with_later_event",
     "not_on_shipment",
     "not_in_batch",
+    "not_undoable",
     // Per captured EPCIS event.
     "invalid_event",
     "unsupported_event",

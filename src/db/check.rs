@@ -49,6 +49,7 @@ pub fn recompute(
         let rows: Vec<(Event, String)> = events::table
             .inner_join(sites::table.on(sites::id.eq(events::site_id)))
             .filter(events::container_id.eq_any(&ids))
+            .filter(crate::live_events!())
             .order((events::container_id, events::at, events::seq))
             .select((Event::as_select(), sites::kind))
             .load(conn)?;

@@ -31,6 +31,7 @@ pub fn events_between(
         .left_join(shipments::table)
         .filter(events::at.ge(from))
         .filter(events::at.lt(to))
+        .filter(crate::live_events!())
         .order((events::at, events::seq))
         .limit(limit)
         .select((

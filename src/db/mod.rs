@@ -18,6 +18,7 @@ pub mod shipments;
 pub mod stock;
 pub mod sums;
 pub mod trips;
+pub mod undo;
 pub mod users;
 pub mod wash;
 

@@ -344,6 +344,7 @@ pub fn load_recorded(
     let rows: Vec<(Event, String)> = events::table
         .inner_join(sites::table.on(sites::id.eq(events::site_id)))
         .filter(events::container_id.eq(container_id))
+        .filter(crate::live_events!())
         .order((events::at, events::seq))
         .select((Event::as_select(), sites::kind))
         .load(conn)?;

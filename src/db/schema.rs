@@ -127,6 +127,7 @@ diesel::table! {
         shipment_id -> Nullable<Text>,
         batch_id -> Nullable<Text>,
         reason -> Nullable<Text>,
+        undoes -> Nullable<Text>,
     }
 }
 

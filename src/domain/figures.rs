@@ -287,6 +287,26 @@ pub fn record<E>(
     }))
 }
 
+/// What undoing the recorded event at `index` of `events` (in timeline order) changes: the
+/// timeline without it, counted again. None when it is the commissioning, which is never
+/// undone.
+pub fn void(type_id: &str, events: &[Ev], index: usize) -> Option<Change> {
+    if index == 0 || index >= events.len() {
+        return None;
+    }
+    let (before, _) = contributions(type_id, events);
+    let mut rest = events.to_vec();
+    rest.remove(index);
+    let (now_counted, memory) = contributions(type_id, &rest);
+    Some(Change {
+        steps: vec![],
+        after: super::timeline::fold(&rest)?,
+        memory,
+        delta: difference(&before, &now_counted),
+        trips: TripsUpdate::Replace(trips_of(&rest)),
+    })
+}
+
 /// `after - before`, key by key, leaving out keys that do not change.
 pub fn difference(before: &Contributions, after: &Contributions) -> Contributions {
     let mut diff = after.clone();

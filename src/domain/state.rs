@@ -18,8 +18,13 @@ text_enum!(
         Break = "break",
         Lose = "lose",
         Retire = "retire",
+        Undo = "undo",
     }
 );
+
+/// `undo` cancels an earlier scan made by mistake (the event it names); it is never folded.
+/// The scans a person may undo, when nothing was recorded on the container after them.
+pub const UNDOABLE: &[Action] = &[Action::Fill, Action::Sell, Action::Return];
 
 text_enum!(
     /// Where a container is (the `state` field).
@@ -259,6 +264,7 @@ pub fn check(s: &ContainerState, ev: &Ev) -> Result<(), Refusal> {
         }
     };
     match ev.action {
+        Action::Undo => wrong("undone through its own route, never folded"),
         Action::Commission => wrong("new (it is commissioned already)"),
         Action::Fill => {
             const EXPECTED: &str = "clean, on the premises of a producer or company";
@@ -330,6 +336,7 @@ pub fn apply(s: &ContainerState, ev: &Ev) -> ContainerState {
         n.batch_id = None;
     };
     match ev.action {
+        Action::Undo => {}
         Action::Commission => return commissioned(ev),
         Action::Fill => {
             at_site(&mut n, Place::AtSite);

@@ -108,6 +108,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::get().to(containers::qr_png),
                 )
                 .route("/scans", web::post().to(scans::create))
+                .route("/scans/{id}/undo", web::post().to(scans::undo))
                 .route("/shipments", web::post().to(shipments::create))
                 .route("/shipments/{id}", web::get().to(shipments::get))
                 .route(
@@ -161,6 +162,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/containers/{code}/qr.svg"),
     ("GET", "/api/v1/containers/{code}/qr.png"),
     ("POST", "/api/v1/scans"),
+    ("POST", "/api/v1/scans/{id}/undo"),
     ("POST", "/api/v1/shipments"),
     ("GET", "/api/v1/shipments/{id}"),
     ("POST", "/api/v1/shipments/{id}/receive"),

@@ -6,7 +6,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::ToSchema;
 
 use super::auth::Authed;
-use super::views::{results, ErrorView, ScanResults};
+use super::views::{results, ErrorView, ScanResultView, ScanResults};
 use super::{client_id, parse_time, record, State};
 use crate::db::catalog::now;
 use crate::db::scans::{EventRequest, Outcome, Rejection};
@@ -164,4 +164,38 @@ fn check(authed: &Authed, s: Scan, now: chrono::NaiveDateTime) -> Result<EventRe
         batch_id: None,
         reason: reason.map(str::to_owned),
     })
+}
+
+/// Undoes a fill, sale or return scanned by mistake: an `undo` event names it and the
+/// container goes back to where it was; nothing is deleted. Only when nothing was recorded
+/// on the container since, by a user of the scan's site (or a coordinator).
+#[utoipa::path(post, path = "/api/v1/scans/{id}/undo", operation_id = "undoScan", tag = "scans",
+    params(("id" = String, Path, description = "The id of the scan to undo (the `id` of its result).")),
+    responses(
+        (status = 200, description = "`recorded`: undone now, with the container as it is again; `duplicate`: undone before.", body = ScanResultView),
+        (status = 403, description = "`forbidden_site`: the scan was made at another site.", body = ErrorView),
+        (status = 404, description = "`not_found`: no scan has this id.", body = ErrorView),
+        (status = 409, description = "`not_undoable`: not a fill, sale or return, or something was recorded on the container since.", body = ErrorView),
+    ))]
+pub async fn undo(
+    state: State,
+    authed: Authed,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let actor = authed.actor.clone();
+    let o = record(&state, &authed.actor.user_id, now(), move |conn, rec| {
+        Ok(crate::db::undo::undo(conn, rec, &id, &actor)?)
+    })
+    .await?;
+    if let Some(e) = o.error {
+        use actix_web::http::StatusCode;
+        let status = match e.code {
+            "not_found" => StatusCode::NOT_FOUND,
+            "forbidden_site" => StatusCode::FORBIDDEN,
+            _ => StatusCode::CONFLICT,
+        };
+        return Err(AppError::new(status, e.code, e.message));
+    }
+    Ok(HttpResponse::Ok().json(ScanResultView::new(o, &super::links(&state).await?)))
 }

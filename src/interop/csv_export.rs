@@ -145,6 +145,7 @@ pub fn export_events(
             .inner_join(containers::table)
             .filter(events::at.ge(from))
             .filter(events::at.lt(to))
+            .filter(crate::live_events!())
             .order((events::at, events::seq))
             .limit(10_000)
             .select((crate::db::models::Event::as_select(), containers::code))

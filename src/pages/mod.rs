@@ -15,6 +15,7 @@ pub mod receive;
 pub mod session;
 pub mod sign_in;
 pub mod till;
+pub mod till_undo;
 pub mod washer;
 pub mod words;
 pub mod work;
@@ -179,6 +180,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/shop/return", web::post().to(till::return_form))
             .route("/shop/scans", web::post().to(till::scans_json))
             .route("/shop/collection", web::post().to(till::collection))
+            .route("/shop/undo", web::post().to(till_undo::undo))
             .route("/receive", web::get().to(receive::list))
             .route("/receive/{id}", web::get().to(receive::page))
             .route("/receive/{id}", web::post().to(receive::submit))

@@ -23,7 +23,11 @@ use crate::domain::state::{Action, Condition, Place, SiteKind};
 use crate::http::{read, record, State};
 
 /// The shop a till user works at: their own, or for coordinators the one in `?site=`.
-async fn shop_of(state: &State, staff: &Staff, asked: Option<&str>) -> Result<Site, PageError> {
+pub(super) async fn shop_of(
+    state: &State,
+    staff: &Staff,
+    asked: Option<&str>,
+) -> Result<Site, PageError> {
     Ok(site_for(state, staff, asked, SHOPS).await?.0)
 }
 
@@ -116,6 +120,12 @@ pub async fn page(
         }
         div #result role="status" aria-live="assertive" class=(match &last { Some((true, _)) => "result ok", Some((false, _)) => "result refused", None => "result" }) {
             @if let Some((_, text)) = &last { (text) }
+        }
+        form #undo-form method="post" action="/shop/undo" {
+            input type="hidden" name="csrf" value=(staff.session.csrf);
+            input type="hidden" name="site" value=(shop.id);
+            input #undo-id type="hidden" name="id" value="";
+            button #undo.secondary type="submit" { (tr!(lang, "Annuler le dernier retour", "Undo the last return")) }
         }
         p #tally { (tr!(lang, "Retours enregistrés aujourd'hui : ", "Returns recorded today: ")) strong #tally-count { (tally) } }
         p #queue hidden { (tr!(lang, "En attente d'envoi : ", "Waiting to be sent: ")) strong #queue-count { "0" } }

@@ -83,3 +83,20 @@ pub fn recorded(lang: Lang, duplicate: bool) -> &'static str {
         true => tr!(lang, "Déjà enregistré", "Already recorded"),
     }
 }
+
+/// Why a return could not be undone.
+pub fn undo_refused(lang: Lang, code: &str) -> &'static str {
+    match code {
+        "not_undoable" => tr!(
+            lang,
+            "Impossible d'annuler : ce contenant a été scanné depuis. Prévenez la coordination.",
+            "Cannot undo: this container was scanned since. Tell the coordinator."
+        ),
+        "forbidden_site" => tr!(
+            lang,
+            "Ce retour a été enregistré dans un autre magasin.",
+            "This return was recorded at another shop."
+        ),
+        _ => tr!(lang, "Ce retour n'existe pas.", "There is no such return."),
+    }
+}

@@ -32,4 +32,5 @@ mod reports;
 mod reports_more;
 mod scans;
 mod simulate;
+mod undo;
 mod wash;

@@ -127,7 +127,19 @@ async fn every_answer_matches_the_document(backend: Backend) {
     assert_eq!(r["results"][3]["status"], "rejected", "{r}");
     ship(&mut c, &codes, &l.producer, &l.shop, 14).await;
     scan(&mut c, &codes, "sell", &l.shop, 15).await;
-    scan(&mut c, &codes, "return", &l.shop, 20).await;
+    let returned = scan(&mut c, &codes, "return", &l.shop, 20).await;
+    // A return scanned by mistake is undone, then scanned again.
+    let id = returned["results"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let undone = c.post(&format!("/api/v1/scans/{id}/undo"), json!({})).await;
+    assert_eq!(undone["status"], "recorded", "{undone}");
+    let refusal = c
+        .refused(Method::POST, "/api/v1/scans/none/undo", None)
+        .await;
+    assert_eq!(refusal, (404, "not_found".into()));
+    scan(&mut c, &codes[..1], "return", &l.shop, 20).await;
     ship(&mut c, &codes, &l.shop, &l.washer, 21).await;
     let b = c.post("/api/v1/wash-batches", json!({"site_id": l.washer, "codes": codes, "started_at": "2026-01-22T08:00:00Z", "program": "glass-60", "temperature_c": 60})).await;
     let id = b["id"].as_str().expect("batch").to_owned();

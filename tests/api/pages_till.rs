@@ -120,5 +120,26 @@ async fn returns_at_the_till_survive_the_network_going_down() {
     for j in &jars {
         assert_eq!(app.container(j).await["condition"], "dirty", "{j}");
     }
+
+    // The last return was a mistake: undone, the jar is back with its customer.
+    b.client
+        .find(fantoccini::Locator::Id("undo"))
+        .await
+        .expect("the undo button")
+        .click()
+        .await
+        .expect("clicked");
+    b.wait_until("document.getElementById('tally-count').textContent === '2'")
+        .await;
+    assert_eq!(
+        b.text("#result").await,
+        format!("{} · Retour annulé", jars[2])
+    );
+    assert_eq!(returns_of(&app, &jars[2]).await, 0);
+    let c = app.container(&jars[2]).await;
+    assert_eq!(
+        (c["state"].as_str(), c["condition"].as_str()),
+        (Some("with_consumer"), Some("filled"))
+    );
     b.close().await;
 }

@@ -16,14 +16,20 @@
   var csrf = form.dataset.csrf;
   var fr = form.dataset.lang !== "en";
   var key = "boucle.till.queue." + site;
+  var lastKey = "boucle.till.last." + site;
+  var undoForm = document.getElementById("undo-form");
   var sending = false;
 
   var T = fr ? {
     queued: "En attente d'envoi (hors ligne)",
+    undone: "Retour annulé (il n'avait pas été envoyé)",
+    offlineUndo: "Hors ligne : l'annulation se fera quand le réseau reviendra ; réessayez alors.",
     expired: "Session expirée : reconnectez-vous ; les scans en attente seront envoyés ensuite.",
     noCamera: "Caméra indisponible : scannez avec la douchette ou tapez le code."
   } : {
     queued: "Waiting to be sent (offline)",
+    undone: "Return undone (it had not been sent)",
+    offlineUndo: "Offline: undo once the network is back; try again then.",
     expired: "Session expired: sign in again; the waiting scans will be sent then.",
     noCamera: "Camera unavailable: scan with the hand scanner or type the code."
   };
@@ -102,6 +108,7 @@
         done[a.id] = true;
         show(a.code, a.ok, a.message, a.status);
         if (a.status === "recorded") {
+          localStorage.setItem(lastKey, JSON.stringify({ id: a.id, code: a.code }));
           tally.textContent = String(Number(tally.textContent) + 1);
           if (dirty) dirty.textContent = String(Number(dirty.textContent) + 1);
         }
@@ -124,6 +131,38 @@
     if (!navigator.onLine) show(code, true, T.queued, "queued");
     flush();
   }
+
+  // Undo the last return: still in the queue, it is simply not sent; sent, the server
+  // records an undo of it.
+  undoForm.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var q = load();
+    if (q.length > 0) {
+      var dropped = q.pop();
+      save(q);
+      show(dropped.code, true, T.undone, "undone");
+      return;
+    }
+    var last = JSON.parse(localStorage.getItem(lastKey) || "null");
+    var body = new URLSearchParams({ csrf: csrf, site: site, id: last ? last.id : "" });
+    fetch("/shop/undo", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Accept": "application/json" },
+      body: body
+    }).then(function (r) { return r.json(); }).then(function (a) {
+      show(a.code, a.ok, a.message, a.ok ? "undone" : "rejected");
+      if (a.ok) {
+        localStorage.removeItem(lastKey);
+        tally.textContent = String(Math.max(0, Number(tally.textContent) - 1));
+        if (dirty) dirty.textContent = String(Math.max(0, Number(dirty.textContent) - 1));
+      }
+    }).catch(function () {
+      result.className = "result refused";
+      result.textContent = T.offlineUndo;
+    });
+    input.focus();
+  });
 
   form.addEventListener("submit", function (e) {
     e.preventDefault();

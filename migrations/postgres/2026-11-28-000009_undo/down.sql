@@ -1,0 +1,2 @@
+DROP INDEX events_undoes;
+ALTER TABLE events DROP COLUMN undoes;
