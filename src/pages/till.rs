@@ -33,21 +33,24 @@ pub(super) async fn shop_of(
 
 const SHOPS: &[SiteKind] = &[SiteKind::Shop, SiteKind::Hub];
 
-/// Returns this user recorded here since midnight UTC.
-fn returns_today(
+/// The returns this user recorded here since midnight UTC that still count (not undone),
+/// newest first.
+pub(super) fn returns_today(
     conn: &mut crate::db::DbConnection,
     user_id: &str,
     site_id: &str,
     now: NaiveDateTime,
-) -> QueryResult<i64> {
+) -> QueryResult<Vec<String>> {
     let midnight = now.date().and_hms_opt(0, 0, 0).unwrap_or(now);
     events::table
         .filter(events::action.eq(Action::Return.as_str()))
         .filter(events::site_id.eq(site_id))
         .filter(events::user_id.eq(user_id))
         .filter(events::recorded_at.ge(midnight))
-        .count()
-        .get_result(conn)
+        .filter(crate::live_events!())
+        .order(events::seq.desc())
+        .select(events::id)
+        .load(conn)
 }
 
 /// Dirty containers at the shop, waiting for the collection.
@@ -87,7 +90,7 @@ pub async fn page(
             .filter(|s| SiteKind::parse(&s.kind) == Some(SiteKind::Washer))
             .collect();
         Ok((
-            returns_today(conn, &user, &site, now)?,
+            returns_today(conn, &user, &site, now)?.len(),
             dirty_here(conn, &site)?,
             washers,
         ))

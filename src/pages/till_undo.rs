@@ -3,39 +3,14 @@
 //! user's last return here today.
 
 use actix_web::{web, HttpResponse};
-use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::session::Staff;
-use super::till::shop_of;
+use super::till::{returns_today, shop_of};
 use super::{see_other, tr, words, PageError};
 use crate::db::catalog::now;
 use crate::db::scans::Status;
-use crate::db::schema::events;
-use crate::domain::state::Action;
 use crate::http::{record, State};
-
-/// The id of this user's last return here today that still counts, for "undo last" without
-/// the script.
-fn last_return(
-    conn: &mut crate::db::DbConnection,
-    user_id: &str,
-    site_id: &str,
-    now: NaiveDateTime,
-) -> QueryResult<Option<String>> {
-    let midnight = now.date().and_hms_opt(0, 0, 0).unwrap_or(now);
-    events::table
-        .filter(events::action.eq(Action::Return.as_str()))
-        .filter(events::site_id.eq(site_id))
-        .filter(events::user_id.eq(user_id))
-        .filter(events::recorded_at.ge(midnight))
-        .filter(crate::live_events!())
-        .order(events::seq.desc())
-        .select(events::id)
-        .first(conn)
-        .optional()
-}
 
 #[derive(Deserialize)]
 pub struct UndoForm {
@@ -64,7 +39,9 @@ pub async fn undo(
     let o = record(&state, &user, now(), move |conn, rec| {
         let id = match asked {
             Some(id) => Some(id),
-            None => last_return(conn, &actor.user_id, &site, rec.now)?,
+            None => returns_today(conn, &actor.user_id, &site, rec.now)?
+                .into_iter()
+                .next(),
         };
         match id {
             Some(id) => Ok(Some(crate::db::undo::undo(conn, rec, &id, &actor)?)),

@@ -107,9 +107,10 @@ async fn jars_go_round_through_the_pages() {
 
     // Three clean jars leave for the producer, who receives two of them first.
     let clean: Vec<&str> = refs[..3].to_vec();
-    // The pages record at the present time; so does this shipment, which follows them.
-    let now = (chrono::Utc::now() + chrono::TimeDelta::seconds(2))
-        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    // The pages record at the present time; so does this shipment, which follows the
+    // batch's end (its start plus at least a second).
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let shipment = ship(&app, &l.washer, &l.producer, &clean, &now, 8.0, "van").await;
     let b2 = Browser::start().await;
     b2.sign_in(&app.address, "/producer", "laiterie@loop.test", PASSWORD)
