@@ -54,7 +54,7 @@ fn clean_at_the_washer(app: &crate::helpers::TestApp) -> (String, String, Vec<St
         .filter(containers::state.eq("at_site"))
         .filter(containers::condition.eq("clean"))
         .select(containers::code)
-        .order(containers::code)
+        .order((containers::uses.desc(), containers::code))
         .limit(12)
         .load(&mut *conn)
         .expect("clean containers");
