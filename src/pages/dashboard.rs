@@ -60,28 +60,51 @@ struct Data {
     shops: Vec<ShopCurve>,
 }
 
+/// The dashboard's data, read on three connections at once: the monthly reports, the
+/// period's report with its flows, and the return curves.
 async fn data(state: &State, from: NaiveDate, to: NaiveDate) -> Result<Data, PageError> {
-    Ok(read(state, move |conn| {
+    // The months in two halves, one per core, as the other reads.
+    let all_months = months(from, to);
+    let half = all_months.len().div_ceil(2);
+    let later = all_months[half..].to_vec();
+    let mut earlier = all_months;
+    earlier.truncate(half);
+    let month_reports = |list: Vec<(String, NaiveDate, NaiveDate)>| {
+        read(state, move |conn| {
+            let scope = Scope::default();
+            let mut out = Vec::with_capacity(list.len());
+            for (month, start, end) in list {
+                out.push((month, loop_report(conn, start, end, &scope)?));
+            }
+            Ok(out)
+        })
+    };
+    let monthly = futures_util::future::try_join(month_reports(earlier), month_reports(later));
+    let period = read(state, move |conn| {
         let scope = Scope::default();
-        let report = loop_report(conn, from, to, &scope)?;
-        let mut monthly = Vec::new();
-        for (month, start, end) in months(from, to) {
-            monthly.push((month, loop_report(conn, start, end, &scope)?));
-        }
+        Ok((
+            loop_report(conn, from, to, &scope)?,
+            flows(conn, from, to, &scope)?,
+        ))
+    });
+    let returns = read(state, move |conn| {
         let sites = crate::db::catalog::list_sites(conn)?;
         let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
         let trips = crate::db::trips::started_in(conn, midnight(from), midnight(to), None)?;
         let (all, shops) = curves(&trips, &sites, chrono::Utc::now().naive_utc());
-        Ok(Data {
-            flows: flows(conn, from, to, &scope)?,
-            report,
-            monthly,
-            sites,
-            all,
-            shops,
-        })
+        Ok((sites, all, shops))
+    });
+    let ((mut monthly, later), (report, flows), (sites, all, shops)) =
+        futures_util::future::try_join3(monthly, period, returns).await?;
+    monthly.extend(later);
+    Ok(Data {
+        report,
+        monthly,
+        flows,
+        sites,
+        all,
+        shops,
     })
-    .await?)
 }
 
 /// A figure for people: integers as they are, shares as percentages, the rest rounded.

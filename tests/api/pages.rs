@@ -237,3 +237,88 @@ async fn the_public_page_tells_what_the_container_saved_and_where_it_goes_back()
         .expect("html")
         .contains("Aucun contenant de la boucle n'a ce code."));
 }
+
+#[tokio::test]
+async fn staff_act_on_a_container_from_its_page() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let l = small_loop(&app).await;
+    let jar = app
+        .commission(&l.jar, &l.producer, 1, "2026-01-10T00:00:00Z")
+        .await
+        .remove(0);
+    crate::reports::scan(&app, &jar, "fill", &l.producer, "2026-01-10T08:00:00Z").await;
+    let s = crate::reports::ship(
+        &app,
+        &l.producer,
+        &l.shop,
+        &[&jar],
+        "2026-01-10T09:00:00Z",
+        12.0,
+        "van",
+    )
+    .await;
+    crate::reports::receive(&app, &s, "2026-01-10T11:00:00Z").await;
+    crate::reports::scan(&app, &jar, "sell", &l.shop, "2026-01-11T08:00:00Z").await;
+    app.user("shop", Some(&l.shop), "caisse@loop.test");
+    let r = sign_in(&app, "caisse@loop.test", PASSWORD).await;
+    let cookie = format!(
+        "boucle_session={}",
+        value_of(&set_cookie(&r, "boucle_session").expect("session"))
+    );
+    let page = client()
+        .get(format!("{}/c/{jar}", app.address))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .expect("page");
+    let html = page.text().await.expect("html");
+    for action in [
+        "Enregistrer le retour",
+        "Enregistrer la vente",
+        "Signaler cassé",
+    ] {
+        assert!(html.contains(action), "{action} offered");
+    }
+    let csrf = hidden(&html, "csrf");
+    let r = client()
+        .post(format!("{}/c/{jar}/scan", app.address))
+        .header(header::COOKIE, &cookie)
+        .form(&[("csrf", csrf.as_str()), ("action", "return")])
+        .send()
+        .await
+        .expect("posted");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers()[header::LOCATION],
+        format!("/c/{jar}?done=Retour%20enregistr%C3%A9")
+    );
+    let c = app.container(&jar).await;
+    assert_eq!(
+        (c["state"].as_str(), c["condition"].as_str()),
+        (Some("at_site"), Some("dirty"))
+    );
+    // A second return is refused, in words, and changes nothing.
+    let r = client()
+        .post(format!("{}/c/{jar}/scan", app.address))
+        .header(header::COOKIE, &cookie)
+        .form(&[("csrf", csrf.as_str()), ("action", "return")])
+        .send()
+        .await
+        .expect("posted");
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .expect("html")
+        .contains("il est déjà rendu, ou pas encore vendu"));
+    // A visitor without a session sees no action.
+    let html = client()
+        .get(format!("{}/c/{jar}", app.address))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(!html.contains("Enregistrer le retour"));
+}
