@@ -27,8 +27,18 @@ pub struct WebSession {
     pub language: String,
 }
 
-/// Starts a session for the user; returns the cookie's secret (kept only as a hash).
+/// Starts a session for the user; returns the cookie's secret (kept only as a hash). The
+/// sessions that can no longer open anything are deleted on the way.
 pub fn start(conn: &mut DbConnection, user_id: &str, now: NaiveDateTime) -> QueryResult<String> {
+    diesel::delete(
+        web_sessions::table.filter(
+            web_sessions::expires_at
+                .le(now)
+                .or(web_sessions::last_seen_at.le(now - IDLE))
+                .or(web_sessions::ended_at.is_not_null()),
+        ),
+    )
+    .execute(conn)?;
     let secret = random_secret();
     diesel::insert_into(web_sessions::table)
         .values((
@@ -110,12 +120,16 @@ pub fn failures_since(
     Ok((by_email, by_client))
 }
 
+/// Counts a failed sign-in; failures older than `forget_before` no longer count and go.
 pub fn record_failure(
     conn: &mut DbConnection,
     email: &str,
     client: &str,
     now: NaiveDateTime,
+    forget_before: NaiveDateTime,
 ) -> QueryResult<()> {
+    diesel::delete(sign_in_failures::table.filter(sign_in_failures::at.le(forget_before)))
+        .execute(conn)?;
     diesel::insert_into(sign_in_failures::table)
         .values((
             sign_in_failures::id.eq(uuid::Uuid::now_v7().to_string()),

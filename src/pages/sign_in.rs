@@ -201,7 +201,13 @@ pub async fn submit(
     };
     let Some(user) = verified else {
         write(&state, move |conn| {
-            Ok(sessions::record_failure(conn, &email, &client, now)?)
+            Ok(sessions::record_failure(
+                conn,
+                &email,
+                &client,
+                now,
+                now - WINDOW,
+            )?)
         })
         .await?;
         return again(

@@ -103,6 +103,14 @@ pub async fn page(
                 true,
                 format!("{} · {code}", words::recorded(lang, l == "duplicate")),
             ),
+            "undone" => (
+                true,
+                format!("{code} · {}", tr!(lang, "Retour annulé", "Return undone")),
+            ),
+            "undo_refused" => (
+                false,
+                format!("{code} · {}", words::undo_refused(lang, "not_undoable")),
+            ),
             other => (false, format!("{code} · {}", words::refusal(lang, other))),
         }
     });

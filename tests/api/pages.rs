@@ -163,6 +163,9 @@ async fn signing_in_sets_a_guarded_session_cookie() {
         .expect("till");
     assert_eq!(again.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.count_events(), before);
+    // Signing in again clears the ended session away.
+    sign_in(&app, "caisse@loop.test", PASSWORD).await;
+    assert_eq!(ended_sessions(&app), 0);
 }
 
 #[tokio::test]
@@ -198,67 +201,7 @@ async fn repeated_wrong_passwords_make_sign_in_wait() {
 async fn the_public_page_tells_what_the_container_saved_and_where_it_goes_back() {
     let app = spawn_app(Backend::Sqlite).await;
     let l = small_loop(&app).await;
-    let jar = app
-        .commission(&l.jar, &l.producer, 1, "2026-01-10T00:00:00Z")
-        .await
-        .remove(0);
-    crate::reports::scan(&app, &jar, "fill", &l.producer, "2026-01-11T08:00:00Z").await;
-    let page = client()
-        .get(format!("{}/c/{jar}", app.address))
-        .send()
-        .await
-        .expect("page");
-    assert_eq!(page.status(), StatusCode::OK);
-    let html = page.text().await.expect("html");
-    assert!(
-        html.contains(&format!("<h1>Bocal 370 ml {jar}</h1>")),
-        "{html}"
-    );
-    // One fill of a jar that replaces 25 g of single-use packaging.
-    assert!(html.contains("<dd id=\"uses\">1</dd>"), "{html}");
-    assert!(html.contains("<dd id=\"saved\">25 g</dd>"), "{html}");
-    for shop in ["Biocoop Rennes", "Biocoop Cesson"] {
-        assert!(html.contains(shop), "{shop} is listed");
-    }
-    assert!(
-        !html.contains("Laiterie Noyal"),
-        "only shops take containers back"
-    );
-    assert!(!html.contains("@loop.test"), "no personal data");
-    let missing = client()
-        .get(format!("{}/c/ZW-9999-9999", app.address))
-        .send()
-        .await
-        .expect("page");
-    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    assert!(missing
-        .text()
-        .await
-        .expect("html")
-        .contains("Aucun contenant de la boucle n'a ce code."));
-}
-
-#[tokio::test]
-async fn staff_act_on_a_container_from_its_page() {
-    let app = spawn_app(Backend::Sqlite).await;
-    let l = small_loop(&app).await;
-    let jar = app
-        .commission(&l.jar, &l.producer, 1, "2026-01-10T00:00:00Z")
-        .await
-        .remove(0);
-    crate::reports::scan(&app, &jar, "fill", &l.producer, "2026-01-10T08:00:00Z").await;
-    let s = crate::reports::ship(
-        &app,
-        &l.producer,
-        &l.shop,
-        &[&jar],
-        "2026-01-10T09:00:00Z",
-        12.0,
-        "van",
-    )
-    .await;
-    crate::reports::receive(&app, &s, "2026-01-10T11:00:00Z").await;
-    crate::reports::scan(&app, &jar, "sell", &l.shop, "2026-01-11T08:00:00Z").await;
+    let jar = sold_at_the_shop(&app, &l).await;
     app.user("shop", Some(&l.shop), "caisse@loop.test");
     let r = sign_in(&app, "caisse@loop.test", PASSWORD).await;
     let cookie = format!(
@@ -321,4 +264,133 @@ async fn staff_act_on_a_container_from_its_page() {
         .await
         .expect("html");
     assert!(!html.contains("Enregistrer le retour"));
+}
+
+/// A jar filled, shipped to the shop and sold there.
+async fn sold_at_the_shop(app: &TestApp, l: &crate::helpers::Loop) -> String {
+    let jar = app
+        .commission(&l.jar, &l.producer, 1, "2026-01-10T00:00:00Z")
+        .await
+        .remove(0);
+    crate::reports::scan(app, &jar, "fill", &l.producer, "2026-01-10T08:00:00Z").await;
+    let s = crate::reports::ship(
+        app,
+        &l.producer,
+        &l.shop,
+        &[&jar],
+        "2026-01-10T09:00:00Z",
+        12.0,
+        "van",
+    )
+    .await;
+    crate::reports::receive(app, &s, "2026-01-10T11:00:00Z").await;
+    crate::reports::scan(app, &jar, "sell", &l.shop, "2026-01-11T08:00:00Z").await;
+    jar
+}
+
+#[tokio::test]
+async fn the_till_works_without_its_script() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let l = small_loop(&app).await;
+    let jar = sold_at_the_shop(&app, &l).await;
+    app.user("shop", Some(&l.shop), "caisse@loop.test");
+    let r = sign_in(&app, "caisse@loop.test", PASSWORD).await;
+    let cookie = format!(
+        "boucle_session={}",
+        value_of(&set_cookie(&r, "boucle_session").expect("session"))
+    );
+    let till = |query: String| {
+        let cookie = cookie.clone();
+        let url = format!("{}/shop{query}", app.address);
+        async move {
+            client()
+                .get(url)
+                .header(header::COOKIE, cookie)
+                .send()
+                .await
+                .expect("till")
+                .text()
+                .await
+                .expect("html")
+        }
+    };
+    let csrf = hidden(&till(String::new()).await, "csrf");
+    let post = |path: &'static str, fields: Vec<(&'static str, String)>| {
+        let cookie = cookie.clone();
+        let url = format!("{}{path}", app.address);
+        async move {
+            client()
+                .post(url)
+                .header(header::COOKIE, cookie)
+                .form(&fields)
+                .send()
+                .await
+                .expect("posted")
+        }
+    };
+    // The hand scanner types the code and Enter; the form posts and the till answers.
+    let r = post(
+        "/shop/return",
+        vec![
+            ("csrf", csrf.clone()),
+            ("site", l.shop.clone()),
+            ("code", jar.to_lowercase()),
+        ],
+    )
+    .await;
+    let to = r.headers()[header::LOCATION]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert_eq!(
+        to,
+        format!(
+            "/shop?site={}&last=recorded&code={}",
+            crate::pages_manage::encode(&l.shop),
+            crate::pages_manage::encode(&jar)
+        )
+    );
+    let html = till(to.trim_start_matches("/shop").to_owned()).await;
+    assert!(
+        html.contains(&format!("Retour enregistré · {jar}")),
+        "{html}"
+    );
+    assert!(
+        html.contains("<strong id=\"tally-count\">1</strong>"),
+        "{html}"
+    );
+    // Undo the last return: the jar is back with its customer, the tally at 0.
+    let r = post(
+        "/shop/undo",
+        vec![("csrf", csrf.clone()), ("site", l.shop.clone())],
+    )
+    .await;
+    let to = r.headers()[header::LOCATION]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let html = till(to.trim_start_matches("/shop").to_owned()).await;
+    assert!(html.contains(&format!("{jar} · Retour annulé")), "{html}");
+    assert!(
+        html.contains("<strong id=\"tally-count\">0</strong>"),
+        "{html}"
+    );
+    assert_eq!(app.container(&jar).await["state"], "with_consumer");
+    let r = post("/shop/undo", vec![("csrf", csrf), ("site", l.shop.clone())]).await;
+    let to = r.headers()[header::LOCATION]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert!(to.contains("last=undo_refused"), "{to}");
+}
+
+fn ended_sessions(app: &TestApp) -> i64 {
+    use boucle::db::schema::web_sessions;
+    use diesel::prelude::*;
+    let mut conn = app.conn();
+    web_sessions::table
+        .filter(web_sessions::ended_at.is_not_null())
+        .count()
+        .get_result(&mut *conn)
+        .expect("count")
 }

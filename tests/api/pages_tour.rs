@@ -147,7 +147,7 @@ async fn every_main_page_opens_on_a_simulated_loop() {
     );
     save(&b, "container-page").await;
     b.client
-        .set_window_size(412, 915)
+        .set_window_size(360, 800)
         .await
         .expect("phone size");
     b.goto(&format!("{url}/shop")).await;
