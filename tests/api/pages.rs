@@ -201,13 +201,53 @@ async fn repeated_wrong_passwords_make_sign_in_wait() {
 async fn the_public_page_tells_what_the_container_saved_and_where_it_goes_back() {
     let app = spawn_app(Backend::Sqlite).await;
     let l = small_loop(&app).await;
+    let jar = app
+        .commission(&l.jar, &l.producer, 1, "2026-01-10T00:00:00Z")
+        .await
+        .remove(0);
+    crate::reports::scan(&app, &jar, "fill", &l.producer, "2026-01-11T08:00:00Z").await;
+    let page = client()
+        .get(format!("{}/c/{jar}", app.address))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("html");
+    assert!(
+        html.contains(&format!("<h1>Bocal 370 ml {jar}</h1>")),
+        "{html}"
+    );
+    // One fill of a jar that replaces 25 g of single-use packaging.
+    assert!(html.contains("<dd id=\"uses\">1</dd>"), "{html}");
+    assert!(html.contains("<dd id=\"saved\">25 g</dd>"), "{html}");
+    for shop in ["Biocoop Rennes", "Biocoop Cesson"] {
+        assert!(html.contains(shop), "{shop} is listed");
+    }
+    assert!(
+        !html.contains("Laiterie Noyal"),
+        "only shops take containers back"
+    );
+    assert!(!html.contains("@loop.test"), "no personal data");
+    let missing = client()
+        .get(format!("{}/c/ZW-9999-9999", app.address))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(missing
+        .text()
+        .await
+        .expect("html")
+        .contains("Aucun contenant de la boucle n'a ce code."));
+}
+
+#[tokio::test]
+async fn staff_act_on_a_container_from_its_page() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let l = small_loop(&app).await;
     let jar = sold_at_the_shop(&app, &l).await;
     app.user("shop", Some(&l.shop), "caisse@loop.test");
-    let r = sign_in(&app, "caisse@loop.test", PASSWORD).await;
-    let cookie = format!(
-        "boucle_session={}",
-        value_of(&set_cookie(&r, "boucle_session").expect("session"))
-    );
+    let cookie = session_cookie(&app, "caisse@loop.test").await;
     let page = client()
         .get(format!("{}/c/{jar}", app.address))
         .header(header::COOKIE, &cookie)
@@ -294,11 +334,7 @@ async fn the_till_works_without_its_script() {
     let l = small_loop(&app).await;
     let jar = sold_at_the_shop(&app, &l).await;
     app.user("shop", Some(&l.shop), "caisse@loop.test");
-    let r = sign_in(&app, "caisse@loop.test", PASSWORD).await;
-    let cookie = format!(
-        "boucle_session={}",
-        value_of(&set_cookie(&r, "boucle_session").expect("session"))
-    );
+    let cookie = session_cookie(&app, "caisse@loop.test").await;
     let till = |query: String| {
         let cookie = cookie.clone();
         let url = format!("{}/shop{query}", app.address);
@@ -393,4 +429,11 @@ fn ended_sessions(app: &TestApp) -> i64 {
         .count()
         .get_result(&mut *conn)
         .expect("count")
+}
+
+/// The `Cookie` header of a browser signed in as `email`.
+pub async fn session_cookie(app: &TestApp, email: &str) -> String {
+    let r = sign_in(app, email, PASSWORD).await;
+    let session = set_cookie(&r, "boucle_session").expect("a session cookie");
+    format!("boucle_session={}", value_of(&session))
 }

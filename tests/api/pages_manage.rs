@@ -3,8 +3,8 @@
 
 use reqwest::{header, StatusCode};
 
-use crate::helpers::{spawn_app, Backend, TestApp, PASSWORD};
-use crate::pages::{client, hidden, set_cookie, sign_in, value_of};
+use crate::helpers::{spawn_app, Backend, TestApp};
+use crate::pages::{client, hidden, session_cookie, sign_in};
 
 /// A signed-in browser: its cookie and its form token.
 struct Signed {
@@ -13,11 +13,7 @@ struct Signed {
 }
 
 async fn signed(app: &TestApp, email: &str) -> Signed {
-    let r = sign_in(app, email, PASSWORD).await;
-    let cookie = format!(
-        "boucle_session={}",
-        value_of(&set_cookie(&r, "boucle_session").expect("session"))
-    );
+    let cookie = session_cookie(app, email).await;
     let page = client()
         .get(format!("{}/manage", app.address))
         .header(header::COOKIE, &cookie)
