@@ -1,4 +1,5 @@
 //! Boucle follows every reusable container of a local reuse loop and computes its figures.
+#![forbid(unsafe_code)]
 
 pub mod cli;
 pub mod config;

@@ -134,10 +134,11 @@ pub fn differences(conn: &mut DbConnection, fresh: &Recomputed) -> anyhow::Resul
             t.0, t.2, t.1, t.3
         ));
     }
+    out.extend(super::holdings::differences(conn)?);
     Ok(out)
 }
 
-/// Replaces the stored counters and loads with the recomputed ones.
+/// Replaces the stored counters, loads, trips and holdings with the recomputed ones.
 pub fn repair(conn: &mut DbConnection, fresh: &Recomputed) -> anyhow::Result<()> {
     diesel::delete(daily_figures::table).execute(conn)?;
     diesel::delete(shipment_loads::table).execute(conn)?;
@@ -151,6 +152,7 @@ pub fn repair(conn: &mut DbConnection, fresh: &Recomputed) -> anyhow::Result<()>
             ))
             .execute(conn)?;
     }
+    super::holdings::rebuild(conn)?;
     super::trips::delete_all(conn)?;
     let mut by_container: BTreeMap<(String, String), Vec<Trip>> = BTreeMap::new();
     for (c, t, trip) in &fresh.trips {

@@ -9,6 +9,7 @@ pub mod containers;
 pub mod epcis;
 pub mod factors;
 pub mod figures;
+pub mod holdings;
 pub mod models;
 pub mod reports;
 pub mod scans;

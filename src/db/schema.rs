@@ -280,6 +280,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Kept by triggers on `containers` (migration 10): in-transit containers count at their
+    /// destination, retired ones nowhere.
+    holdings (site_id, type_id, state, condition) {
+        site_id -> Text,
+        type_id -> Text,
+        state -> Text,
+        condition -> Text,
+        n -> BigInt,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(events -> containers (container_id));
@@ -308,4 +320,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     digests,
     web_sessions,
     sign_in_failures,
+    holdings,
 );

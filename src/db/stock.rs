@@ -6,7 +6,7 @@ use chrono::{Days, NaiveDate};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::schema::{containers, sites};
+use super::schema::{holdings, sites};
 use super::sums::fills_by_site_and_type;
 use super::DbConnection;
 use crate::domain::state::{Condition, Place};
@@ -37,66 +37,41 @@ pub fn stock(
     type_id: Option<&str>,
     today: NaiveDate,
 ) -> QueryResult<Vec<StockRow>> {
-    let mut held = containers::table
-        .filter(containers::state.ne(Place::Retired.as_str()))
-        .filter(containers::state.ne(Place::InTransit.as_str()))
-        .group_by((
-            containers::site_id,
-            containers::type_id,
-            containers::state,
-            containers::condition,
-        ))
+    // The counts kept by the triggers of migration 10: a few rows a site, however many
+    // containers it holds.
+    let mut held = holdings::table
+        .filter(holdings::n.gt(0))
         .select((
-            containers::site_id,
-            containers::type_id,
-            containers::state,
-            containers::condition,
-            diesel::dsl::count_star(),
-        ))
-        .into_boxed();
-    let mut inbound = containers::table
-        .filter(containers::state.eq(Place::InTransit.as_str()))
-        .filter(containers::dest_site_id.is_not_null())
-        .group_by((
-            containers::dest_site_id,
-            containers::type_id,
-            containers::condition,
-        ))
-        .select((
-            containers::dest_site_id,
-            containers::type_id,
-            containers::condition,
-            diesel::dsl::count_star(),
+            holdings::site_id,
+            holdings::type_id,
+            holdings::state,
+            holdings::condition,
+            holdings::n,
         ))
         .into_boxed();
     if let Some(site) = site_id {
-        held = held.filter(containers::site_id.eq(site));
-        inbound = inbound.filter(containers::dest_site_id.eq(site));
+        held = held.filter(holdings::site_id.eq(site));
     }
     if let Some(t) = type_id {
-        held = held.filter(containers::type_id.eq(t));
-        inbound = inbound.filter(containers::type_id.eq(t));
+        held = held.filter(holdings::type_id.eq(t));
     }
     let held: Vec<(String, String, String, String, i64)> = held.load(conn)?;
-    let inbound: Vec<(Option<String>, String, String, i64)> = inbound.load(conn)?;
     let mut out: BTreeMap<(String, String), StockRow> = BTreeMap::new();
     for (site, t, state, condition, n) in held {
         let r = row(&mut out, site, t);
         match (Place::parse(&state), Condition::parse(&condition)) {
             (Some(Place::Washing), _) => r.washing += n,
             (Some(Place::WithConsumer), _) => r.with_consumer += n,
+            (Some(Place::InTransit), c) => {
+                r.inbound += n;
+                if c == Some(Condition::Clean) {
+                    r.inbound_clean += n;
+                }
+            }
             (_, Some(Condition::Clean)) => r.clean += n,
             (_, Some(Condition::Filled)) => r.filled += n,
             (_, Some(Condition::Dirty)) => r.dirty += n,
             _ => {}
-        }
-    }
-    for (site, t, condition, n) in inbound {
-        let Some(site) = site else { continue };
-        let r = row(&mut out, site, t);
-        r.inbound += n;
-        if condition == Condition::Clean.as_str() {
-            r.inbound_clean += n;
         }
     }
     let mut rows: Vec<StockRow> = out.into_values().collect();

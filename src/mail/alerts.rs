@@ -11,7 +11,9 @@ use super::{texts, Kind, Lang};
 use crate::config::Config;
 use crate::db::catalog::find_type;
 use crate::db::models::Site;
-use crate::db::schema::{alerts, collection_thresholds, containers, low_stock_thresholds};
+use crate::db::schema::{
+    alerts, collection_thresholds, containers, holdings, low_stock_thresholds,
+};
 use crate::db::DbConnection;
 use crate::domain::state::{Condition, Place, SiteKind};
 
@@ -152,21 +154,14 @@ pub fn clean_and_inbound(
     site_id: &str,
     type_id: &str,
 ) -> QueryResult<i64> {
-    let here: i64 = containers::table
-        .filter(containers::site_id.eq(site_id))
-        .filter(containers::type_id.eq(type_id))
-        .filter(containers::state.eq(Place::AtSite.as_str()))
-        .filter(containers::condition.eq(Condition::Clean.as_str()))
-        .count()
-        .get_result(conn)?;
-    let coming: i64 = containers::table
-        .filter(containers::dest_site_id.eq(site_id))
-        .filter(containers::type_id.eq(type_id))
-        .filter(containers::state.eq(Place::InTransit.as_str()))
-        .filter(containers::condition.eq(Condition::Clean.as_str()))
-        .count()
-        .get_result(conn)?;
-    Ok(here + coming)
+    let counts: Vec<i64> = holdings::table
+        .filter(holdings::site_id.eq(site_id))
+        .filter(holdings::type_id.eq(type_id))
+        .filter(holdings::condition.eq(Condition::Clean.as_str()))
+        .filter(holdings::state.eq_any([Place::AtSite.as_str(), Place::InTransit.as_str()]))
+        .select(holdings::n)
+        .load(conn)?;
+    Ok(counts.into_iter().sum())
 }
 
 fn check_low_stock(
@@ -234,14 +229,20 @@ fn check_collection(
     shop: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let (dirty, oldest): (i64, Option<NaiveDateTime>) = containers::table
+    // The count from the holdings; the oldest through the partial index on dirty containers.
+    let dirty: i64 = holdings::table
+        .filter(holdings::site_id.eq(shop_id))
+        .filter(holdings::state.eq(Place::AtSite.as_str()))
+        .filter(holdings::condition.eq(Condition::Dirty.as_str()))
+        .select(holdings::n)
+        .load::<i64>(conn)?
+        .into_iter()
+        .sum();
+    let oldest: Option<NaiveDateTime> = containers::table
         .filter(containers::site_id.eq(shop_id))
         .filter(containers::state.eq(Place::AtSite.as_str()))
         .filter(containers::condition.eq(Condition::Dirty.as_str()))
-        .select((
-            diesel::dsl::count_star(),
-            diesel::dsl::min(containers::last_event_at),
-        ))
+        .select(diesel::dsl::min(containers::last_event_at))
         .first(conn)?;
     let (min_dirty, max_days) = collection_limits(conn, config, shop_id)?;
     let oldest_days = oldest.map_or(0.0, |t| (now - t).num_seconds() as f64 / 86_400.0);

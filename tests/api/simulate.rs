@@ -50,6 +50,7 @@ async fn both_scenarios_play_valid_loops(backend: Backend) {
             Vec::<String>::new(),
             "{scenario}"
         );
+        holdings_are_checked_and_rebuilt(&mut conn, &fresh);
         let to = chrono::Utc::now().date_naive();
         let from = to - chrono::Days::new(21);
         let report = boucle::db::reports::loop_report(&mut conn, from, to, &Default::default())
@@ -73,4 +74,38 @@ fn the_same_seed_plays_the_same_loop() {
     let (c, _, _fc) = play(Backend::Sqlite, "zerowest", 10, 4);
     assert_eq!(events(&a), events(&b));
     assert_ne!(events(&a), events(&c));
+}
+
+/// A count of the holdings gone wrong is found, named, and rebuilt from the containers.
+fn holdings_are_checked_and_rebuilt(
+    conn: &mut boucle::db::DbConnection,
+    fresh: &boucle::db::check::Recomputed,
+) {
+    use boucle::db::schema::holdings as h;
+    let (site, type_id, state, condition, n): (String, String, String, String, i64) = h::table
+        .filter(h::n.gt(0))
+        .order((h::site_id, h::type_id, h::state, h::condition))
+        .first(conn)
+        .expect("a holding");
+    let key = h::site_id
+        .eq(&site)
+        .and(h::type_id.eq(&type_id))
+        .and(h::state.eq(&state))
+        .and(h::condition.eq(&condition));
+    diesel::update(h::table.filter(key))
+        .set(h::n.eq(n + 5))
+        .execute(conn)
+        .expect("spoil");
+    assert_eq!(
+        boucle::db::check::differences(conn, fresh).expect("compare"),
+        vec![format!(
+            "site {site} type {type_id} {state} {condition}: {n} containers, {} in the holdings",
+            n + 5
+        )]
+    );
+    boucle::db::check::repair(conn, fresh).expect("repair");
+    assert_eq!(
+        boucle::db::check::differences(conn, fresh).expect("compare"),
+        Vec::<String>::new()
+    );
 }

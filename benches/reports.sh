@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Times the reports over a simulated year on SQLite, beside the recomputation from the log.
-# Usage: scripts/bench-reports.sh [scale, default 1] [existing database to reuse]
+# Usage: benches/reports.sh [scale, default 1] [existing database to reuse]
 # Scale 64 gives about 10 million events (about 40 minutes to simulate on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Times each page as its user opens it, on the demo loop (a simulated year), signed in
 # through the sign-in page with a cookie jar, 20 requests each after one to warm up.
-# Usage: scripts/bench-pages.sh [existing demo database to reuse]
+# Usage: benches/pages.sh [existing demo database to reuse]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# The benchmark kit: Boucle beside baselines of the same stack (benches/baseline.rs), on this
+# machine, in one run, and a table of the figures at the end.
+#
+# Usage: benches/bench.sh [--smoke]
+#   --smoke   a few seconds a step, small loads and the debug build, no target checked (CI runs
+#             it so that the kit keeps working); without it the full run takes about 25 minutes.
+# Environment: BENCH_SECONDS (each load at full speed, default 20), BENCH_SOAK_SECONDS (the
+# fixed-rate run, default 300), BENCH_CONNECTIONS (default 16), BENCH_POSTGRES_URL (a server
+# whose maintenance database may be used; default: one started by .ci/postgres.sh),
+# BENCH_REPORT_DB (a database of `boucle simulate --scale 64`, about 10 million events, to time
+# the yearly report on; its simulation takes about 50 minutes, so it is made only when asked).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+smoke=0
+[ "${1:-}" = --smoke ] && smoke=1
+secs=${BENCH_SECONDS:-20}
+soak=${BENCH_SOAK_SECONDS:-300}
+conns=${BENCH_CONNECTIONS:-16}
+fleet=250000
+profile=release
+if [ $smoke = 1 ]; then secs=2 soak=3 fleet=2000 profile=debug; fi
+chunk=$((fleet < 2000 ? fleet : 2000))
+
+for tool in wrk curl; do
+  command -v $tool >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk curl; }
+done
+py=/usr/bin/python3
+[ -x $py ] || py=python3
+# The smoke run uses the debug build that the tests have already made.
+cargo build --profile "$( [ $profile = debug ] && echo dev || echo release )" -q --bin boucle --example baseline
+bin=$PWD/target/$profile/boucle
+base_bin=$PWD/target/$profile/examples/baseline
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+results=$work/results.txt
+: >"$results"
+# figure NAME VALUE: kept for the table.
+figure() { echo "$1=$2" >>"$results"; }
+get() { awk -F= -v k="$1" '$1 == k {v = $2} END {print v}' "$results"; }
+wait_up() { for _ in $(seq 100); do curl -sf -o /dev/null "$1" && return 0; sleep 0.1; done; echo "no answer at $1" >&2; exit 1; }
+calc() { awk "BEGIN {printf \"%.3f\", $1}"; }
+# load NAME URL [wrk args...]: full speed for $secs seconds, requests a second kept as NAME.
+load() {
+  local name=$1 url=$2
+  shift 2
+  local out
+  out=$(wrk -t2 -c"$conns" -d"${secs}s" --latency "$@" "$url")
+  echo "$out" | grep -E 'Requests/sec|recorded|latency p|Non-2xx|Socket errors|  (50|99)%' | sed 's/^/  /'
+  if echo "$out" | grep -qE 'Non-2xx|not recorded: [1-9]'; then echo "  errors in $name" >&2; figure "$name.errors" yes; fi
+  figure "$name" "$(echo "$out" | awk '/Requests\/sec/ {print $2}')"
+  figure "$name.used" "$(echo "$out" | awk '/codes used/ {print $NF}')"
+}
+
+postgres_url=${BENCH_POSTGRES_URL:-$(.ci/postgres.sh)}
+pg_db() { # a fresh database named $1 on the server, and its URL
+  psql -q "$postgres_url" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null
+  echo "${postgres_url%/*}/$1"
+}
+
+echo "== baselines H and R on SQLite"
+"$base_bin" "$work/baseline.db" 127.0.0.1:18601 &
+pids+=($!)
+wait_up http://127.0.0.1:18601/h
+load H http://127.0.0.1:18601/h
+load R http://127.0.0.1:18601/r -s benches/post.lua
+BATCH_PATH=/r/batch?rows=500 load R.batch http://127.0.0.1:18601 -s benches/post.lua
+kill "${pids[-1]}"
+
+echo "== baseline R on PostgreSQL"
+"$base_bin" "$(pg_db bench_baseline)" 127.0.0.1:18602 &
+pids+=($!)
+wait_up http://127.0.0.1:18602/h
+load R.pg http://127.0.0.1:18602/r -s benches/post.lua
+kill "${pids[-1]}"
+
+# boucle_loop NAME URL PORT: a loop with a coordinator, a producer, a shop, a washer, a type
+# and $fleet containers filled at the producer and delivered to the shop, ready to be returned.
+boucle_loop() {
+  local name=$1 url=$2 port=$3
+  export DATABASE_URL=$url BIND_ADDR=127.0.0.1:$port RUST_LOG=warn
+  echo 'bench passphrase' | "$bin" user add --email "bench@$name.test" --role coordinator --password-stdin >/dev/null 2>&1
+  TOKEN=$("$bin" token create --email "bench@$name.test" --name bench)
+  local start=$(date +%s.%N)
+  "$bin" serve 2>"$work/$name.log" &
+  pids+=($!)
+  wait_up "http://127.0.0.1:$port/api/v1/health"
+  figure "$name.startup" "$(calc "$(date +%s.%N) - $start")"
+  api=http://127.0.0.1:$port/api/v1
+  post() { curl -sf -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "$2" "$api$1"; }
+  id() { $py -c 'import sys,json; print(json.load(sys.stdin)["id"])'; }
+  PRODUCER=$(post /sites '{"name":"Laiterie","kind":"producer","lat":48.08,"lon":-1.49}' | id)
+  SHOP=$(post /sites '{"name":"Epicerie","kind":"shop","lat":48.11,"lon":-1.68}' | id)
+  WASHER=$(post /sites '{"name":"Laverie","kind":"washer","lat":48.05,"lon":-1.60}' | id)
+  TYPE=$(post /container-types '{"name":"Bocal 370 ml","material":"glass","tare_mass_g":210,"single_use_mass_g":25}' | id)
+  codes=$work/$name.codes
+  : >"$codes"
+  local t0=$(date +%s.%N) n=0
+  while [ $n -lt $fleet ]; do
+    post /containers "{\"type_id\":\"$TYPE\",\"site_id\":\"$PRODUCER\",\"count\":$chunk}" >"$work/c.json"
+    $py - "$work/c.json" "$PRODUCER" "$SHOP" >"$work/prep.sh" <<'EOF'
+import json, sys
+codes = [c["code"] for c in json.load(open(sys.argv[1]))["containers"]]
+for i in range(0, len(codes), 1000):
+    scans = [{"code": c, "action": "fill", "site_id": sys.argv[2]} for c in codes[i:i + 1000]]
+    open(f"{sys.argv[1]}.fill{i}", "w").write(json.dumps({"scans": scans}))
+open(f"{sys.argv[1]}.ship", "w").write(json.dumps({"from_site_id": sys.argv[2], "to_site_id": sys.argv[3], "codes": codes}))
+print("\n".join(codes))
+EOF
+    for f in "$work"/c.json.fill*; do post /scans "@$f" >/dev/null; rm "$f"; done
+    ship=$(post /shipments "@$work/c.json.ship" | id)
+    post "/shipments/$ship/receive" '{}' >/dev/null
+    cat "$work/prep.sh" >>"$codes"
+    n=$((n + chunk))
+  done
+  echo "  $fleet containers commissioned, filled and delivered in $(calc "$(date +%s.%N) - $t0") s"
+}
+
+# soak NAME URL RATE: $soak seconds at RATE requests a second, latency from each due time.
+soak() {
+  local name=$1 url=$2 rate=$3 out
+  out=$(RATE=$rate THREADS=8 wrk -t8 -c8 -d"${soak}s" -s benches/codes.lua "$url")
+  echo "$out" | grep -E 'Requests/sec|recorded|latency|Non-2xx|Socket errors' | sed 's/^/  /'
+  if echo "$out" | grep -qE 'Non-2xx|not recorded: [1-9]|Socket errors'; then figure "$name.errors" yes; fi
+  figure "$name" "$(echo "$out" | awk '/Requests\/sec/ {print $2}')"
+  figure "$name.used" "$(echo "$out" | awk '/codes used/ {print $NF}')"
+  for p in 99 99.9; do figure "$name.p$p" "$(echo "$out" | awk -v p="p$p:" '$5 == p {print $6}')"; done
+}
+
+echo "== Boucle on SQLite"
+boucle_loop sqlite "$work/boucle.db" 18611
+pid=${pids[-1]}
+export CODES_FILE=$codes TOKEN MODE=return SITE_ID=$SHOP OFFSET=0 THREADS=2
+load scans http://127.0.0.1:18611 -s benches/codes.lua
+OFFSET=$(($(get scans.used) + 100))
+rate=$(awk -v r="$(get scans)" 'BEGIN {printf "%d", r * 0.4}')
+[ $smoke = 1 ] && rate=50
+echo "  fixed rate: $rate scans a second (40% of the maximum just measured) for $soak s"
+soak soak http://127.0.0.1:18611 "$rate"
+OFFSET=$((OFFSET + $(get soak.used) + 100))
+MODE=ship FROM=$SHOP TO=$WASHER BATCH=500 load ship http://127.0.0.1:18611 -s benches/codes.lua
+figure ship.rows "$(calc "$(get ship) * 500")"
+figure R.batch.rows "$(calc "$(get R.batch) * 500")"
+load stock "http://127.0.0.1:18611/api/v1/stock?site_id=$SHOP" -H "Authorization: Bearer $TOKEN"
+figure rss "$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")"
+from=$(date -u -d '-365 days' +%Y-%m-%d)
+to=$(date -u -d '+1 day' +%Y-%m-%d)
+events=$($py -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from events").fetchone()[0])' "$work/boucle.db")
+# p95 of 20 requests of the yearly report on the database at $DATABASE_URL, served at $1.
+report_p95() {
+  for _ in $(seq 20); do
+    curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $TOKEN" "$1/api/v1/reports/loop?from=$from&to=$to"
+  done | sort -n | awk '{t[NR] = $1} END {print t[19]}'
+}
+figure report.small "$(report_p95 http://127.0.0.1:18611)"
+figure report.small.events "$events"
+kill "$pid"
+wait "$pid" 2>/dev/null || true
+start=$(date +%s.%N)
+"$bin" serve 2>>"$work/sqlite.log" &
+pids+=($!)
+wait_up http://127.0.0.1:18611/api/v1/health
+figure startup "$(calc "$(date +%s.%N) - $start")"
+kill "${pids[-1]}"
+
+if [ -n "${BENCH_REPORT_DB:-}" ]; then
+  echo "== the yearly report over $BENCH_REPORT_DB"
+  export DATABASE_URL=$BENCH_REPORT_DB BIND_ADDR=127.0.0.1:18613
+  echo 'bench passphrase' | "$bin" user add --email "bench-$$@big.test" --role coordinator --password-stdin >/dev/null 2>&1
+  TOKEN=$("$bin" token create --email "bench-$$@big.test" --name bench)
+  "$bin" serve 2>"$work/big.log" &
+  pids+=($!)
+  wait_up http://127.0.0.1:18613/api/v1/health
+  figure report.big "$(report_p95 http://127.0.0.1:18613)"
+  figure report.big.events "$($py -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from events").fetchone()[0])' "$BENCH_REPORT_DB")"
+  kill "${pids[-1]}"
+fi
+
+echo "== Boucle on PostgreSQL"
+[ $smoke = 1 ] || fleet=20000
+boucle_loop pg "$(pg_db bench_boucle)" 18612
+export CODES_FILE=$codes TOKEN MODE=return SITE_ID=$SHOP OFFSET=0
+load scans.pg http://127.0.0.1:18612 -s benches/codes.lua
+kill "${pids[-1]}"
+
+$py benches/table.py "$results" "$(date -u +%Y-%m-%d)" "$smoke"
