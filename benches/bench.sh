@@ -20,6 +20,8 @@ conns=${BENCH_CONNECTIONS:-16}
 fleet=250000
 profile=release
 if [ $smoke = 1 ]; then secs=2 soak=3 fleet=2000 profile=debug; fi
+# BENCH_BUILD=release runs the smoke loads on the release build (for a profile, say).
+profile=${BENCH_BUILD:-$profile}
 chunk=$((fleet < 2000 ? fleet : 2000))
 
 for tool in wrk curl; do
@@ -33,7 +35,12 @@ bin=$PWD/target/$profile/boucle
 base_bin=$PWD/target/$profile/examples/baseline
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+# The servers' logs are kept in target/bench/ for a look after the run.
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  mkdir -p target/bench && cp "$work"/*.log target/bench/ 2>/dev/null || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 results=$work/results.txt
 : >"$results"

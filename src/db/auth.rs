@@ -44,13 +44,16 @@ pub fn find_user_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<O
     users::table
         .filter(users::email.eq(email.trim().to_lowercase()))
         .select(User::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
+/// Adds the user with their unsubscribe secret already made, so that no mail queued later
+/// has to write the user's row: on PostgreSQL that write would wait on every transaction
+/// whose events name the user, while holding what those transactions wait for.
 pub fn insert_user(conn: &mut DbConnection, user: &User) -> QueryResult<()> {
     diesel::insert_into(users::table)
-        .values(user)
+        .values((user, users::unsubscribe_token.eq(random_secret())))
         .execute(conn)
         .map(drop)
 }
@@ -93,7 +96,7 @@ pub fn actor_for_token(
         .filter(api_tokens::token_hash.eq(token_hash(token)))
         .filter(api_tokens::revoked_at.is_null())
         .select((api_tokens::id, User::as_select()))
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     let Some((token_id, user)) = found else {
         return Ok(None);

@@ -25,7 +25,7 @@ pub fn find_site(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Site>>
     sites::table
         .find(id)
         .select(Site::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -34,7 +34,7 @@ pub fn put_route(conn: &mut DbConnection, route: &Route) -> QueryResult<()> {
     let existing = routes::table
         .find((&route.from_site_id, &route.to_site_id))
         .select(routes::distance_km)
-        .first::<f64>(conn)
+        .get_result::<f64>(conn)
         .optional()?;
     if existing.is_some() {
         diesel::update(routes::table.find((&route.from_site_id, &route.to_site_id)))
@@ -56,7 +56,7 @@ pub fn route_km(conn: &mut DbConnection, from: &str, to: &str) -> QueryResult<Op
     let direct = routes::table
         .find((from, to))
         .select(routes::distance_km)
-        .first::<f64>(conn)
+        .get_result::<f64>(conn)
         .optional()?;
     if direct.is_some() {
         return Ok(direct);
@@ -64,7 +64,7 @@ pub fn route_km(conn: &mut DbConnection, from: &str, to: &str) -> QueryResult<Op
     routes::table
         .find((to, from))
         .select(routes::distance_km)
-        .first::<f64>(conn)
+        .get_result::<f64>(conn)
         .optional()
 }
 
@@ -79,7 +79,7 @@ pub fn list_routes(conn: &mut DbConnection) -> QueryResult<Vec<Route>> {
 pub fn insert_type(conn: &mut DbConnection, t: &ContainerType) -> QueryResult<i64> {
     let last: Option<i64> = container_types::table
         .select(diesel::dsl::max(container_types::asset_type))
-        .first(conn)?;
+        .get_result(conn)?;
     let numbered = ContainerType {
         asset_type: last.unwrap_or(0) + 1,
         ..t.clone()
@@ -101,7 +101,7 @@ pub fn find_type(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Contai
     container_types::table
         .find(id)
         .select(ContainerType::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

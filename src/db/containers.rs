@@ -40,7 +40,7 @@ pub fn commission(conn: &mut DbConnection, c: &Commission) -> anyhow::Result<Vec
     lock_serials(conn)?;
     let last: Option<i64> = containers::table
         .select(diesel::dsl::max(containers::serial))
-        .first(conn)?;
+        .get_result(conn)?;
     let first = last.map_or(1, |s| s + 1);
     let count = c.count as i64;
     if (first + count) as u64 > SERIAL_LIMIT {

@@ -174,7 +174,7 @@ impl Recorder {
             let seen = events::table
                 .filter(events::id.eq(&id))
                 .select(events::container_id)
-                .first::<String>(conn)
+                .get_result::<String>(conn)
                 .optional()?;
             match seen {
                 Some(owner) if owner == container.id => {
@@ -310,6 +310,9 @@ pub fn find_by_serial(
     code: &ShortCode,
     lock: bool,
 ) -> QueryResult<Option<Container>> {
+    // `get_result`, not `first`: a `LIMIT ?` makes SQLite plan the statement again at every
+    // execution (its planner reads the bound limit), which doubled the cost of this lookup.
+    // Every lookup by a unique key or of an aggregate is written this way.
     // Serials are below 2^35, so they fit.
     let serial = code.serial() as i64;
     let of_serial = containers::serial.eq(serial);
@@ -318,13 +321,13 @@ pub fn find_by_serial(
             let query = containers::table
                 .filter(of_serial)
                 .select(Container::as_select());
-            return query.for_update().first(pg).optional();
+            return query.for_update().get_result(pg).optional();
         }
     }
     containers::table
         .filter(of_serial)
         .select(Container::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

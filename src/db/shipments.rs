@@ -34,7 +34,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Shipment>> 
     shipments::table
         .find(id)
         .select(Shipment::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

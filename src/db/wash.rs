@@ -36,7 +36,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<WashBatch>>
     wash_batches::table
         .find(id)
         .select(WashBatch::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

@@ -213,7 +213,7 @@ pub fn collection_limits(
             collection_thresholds::min_dirty,
             collection_thresholds::max_wait_days,
         ))
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     let (min, days) = own.unwrap_or((None, None));
     Ok((
@@ -243,7 +243,7 @@ fn check_collection(
         .filter(containers::state.eq(Place::AtSite.as_str()))
         .filter(containers::condition.eq(Condition::Dirty.as_str()))
         .select(diesel::dsl::min(containers::last_event_at))
-        .first(conn)?;
+        .get_result(conn)?;
     let (min_dirty, max_days) = collection_limits(conn, config, shop_id)?;
     let oldest_days = oldest.map_or(0.0, |t| (now - t).num_seconds() as f64 / 86_400.0);
     if dirty == 0 || (dirty < min_dirty && oldest_days <= max_days) {

@@ -23,7 +23,7 @@ pub fn get(conn: &mut DbConnection, user_id: &str) -> QueryResult<Prefs> {
     let (email, language): (String, String) = users::table
         .find(user_id)
         .select((users::email, users::language))
-        .first(conn)?;
+        .get_result(conn)?;
     let off: Vec<String> = mail_opt_outs::table
         .filter(mail_opt_outs::user_id.eq(user_id))
         .select(mail_opt_outs::kind)
@@ -72,7 +72,7 @@ pub fn unsubscribe_token(conn: &mut DbConnection, user_id: &str) -> QueryResult<
     let found: Option<String> = users::table
         .find(user_id)
         .select(users::unsubscribe_token)
-        .first(conn)?;
+        .get_result(conn)?;
     if let Some(token) = found {
         return Ok(token);
     }
@@ -94,7 +94,7 @@ pub fn unsubscribe(
     let user: Option<(String, String)> = users::table
         .filter(users::unsubscribe_token.eq(token))
         .select((users::id, users::email))
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     let Some((user_id, email)) = user else {
         return Ok(None);

@@ -127,3 +127,28 @@ async fn choices_and_unsubscribe_links_are_kept(backend: Backend) {
         "status=\"lost\" is not known; give one of queued, sending, sent, failed"
     );
 }
+
+on_both_backends!(users_have_their_unsubscribe_secret_from_the_start);
+
+/// The secret is made with the user, so queuing a mail never writes the user's row: on
+/// PostgreSQL that write waited on every scan naming the user while holding the counts those
+/// scans waited for, a deadlock under load.
+async fn users_have_their_unsubscribe_secret_from_the_start(backend: Backend) {
+    use boucle::db::schema::users;
+    use diesel::prelude::*;
+    let app = crate::helpers::spawn_app(backend).await;
+    app.user("coordinator", None, "a@loop.test");
+    app.user("shop", None, "b@loop.test");
+    let mut conn = app.db.read_conn().expect("conn");
+    let secrets: Vec<Option<String>> = users::table
+        .filter(users::email.eq_any(["a@loop.test", "b@loop.test"]))
+        .order(users::email)
+        .select(users::unsubscribe_token)
+        .load(&mut *conn)
+        .expect("secrets");
+    let secrets: Vec<String> = secrets.into_iter().map(|s| s.expect("a secret")).collect();
+    assert_eq!(secrets.len(), 2);
+    // 32 random bytes in URL-safe base64 without padding.
+    assert!(secrets.iter().all(|s| s.len() == 43), "{secrets:?}");
+    assert_ne!(secrets[0], secrets[1]);
+}

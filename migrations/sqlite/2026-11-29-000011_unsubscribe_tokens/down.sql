@@ -1,0 +1,2 @@
+-- Tokens stay; nothing to undo.
+SELECT 1;
