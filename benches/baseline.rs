@@ -82,7 +82,7 @@ impl Sqlite {
         conn.check(rc)?;
         conn.exec(
             "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-             PRAGMA mmap_size = 1073741824; PRAGMA journal_mode = WAL;",
+             PRAGMA mmap_size = 33554432; PRAGMA journal_mode = WAL;",
         )?;
         let table = format!(
             "CREATE TABLE IF NOT EXISTS events ({});",

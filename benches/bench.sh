@@ -5,7 +5,7 @@
 # Usage: benches/bench.sh [--smoke]
 #   --smoke   a few seconds a step, small loads and the debug build, no target checked (CI runs
 #             it so that the kit keeps working); without it the full run takes about 25 minutes.
-# Environment: BENCH_SECONDS (each load at full speed, default 20), BENCH_SOAK_SECONDS (the
+# Environment: BENCH_FLEET (containers prepared, default 350,000), BENCH_KEEP, BENCH_BUILD, BENCH_SECONDS (each load at full speed, default 20), BENCH_SOAK_SECONDS (the
 # fixed-rate run, default 300), BENCH_CONNECTIONS (default 16), BENCH_POSTGRES_URL (a server
 # whose maintenance database may be used; default: one started by .ci/postgres.sh),
 # BENCH_REPORT_DB (a database of `boucle simulate --scale 64`, about 10 million events, to time
@@ -17,11 +17,14 @@ smoke=0
 secs=${BENCH_SECONDS:-20}
 soak=${BENCH_SOAK_SECONDS:-300}
 conns=${BENCH_CONNECTIONS:-16}
-fleet=250000
+# Enough containers that no request reuses one: scans at full speed, the fixed-rate run and
+# the shipments (each of 500) all take fresh ones.
+fleet=350000
 profile=release
 if [ $smoke = 1 ]; then secs=2 soak=3 fleet=2000 profile=debug; fi
 # BENCH_BUILD=release runs the smoke loads on the release build (for a profile, say).
 profile=${BENCH_BUILD:-$profile}
+fleet=${BENCH_FLEET:-$fleet}
 chunk=$((fleet < 2000 ? fleet : 2000))
 
 for tool in wrk curl; do
@@ -39,7 +42,8 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   mkdir -p target/bench && cp "$work"/*.log target/bench/ 2>/dev/null || true
-  rm -rf "$work"
+  # BENCH_KEEP=1 leaves the databases and codes for a closer look.
+  if [ -n "${BENCH_KEEP:-}" ]; then echo "kept in $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 results=$work/results.txt
@@ -54,7 +58,7 @@ load() {
   local name=$1 url=$2
   shift 2
   local out
-  out=$(wrk -t2 -c"$conns" -d"${secs}s" --latency "$@" "$url")
+  out=$(wrk -t2 -c"$conns" -d"${LOAD_SECS:-$secs}s" --latency "$@" "$url")
   echo "$out" | grep -E 'Requests/sec|recorded|latency p|Non-2xx|Socket errors|  (50|99)%' | sed 's/^/  /'
   if echo "$out" | grep -qE 'Non-2xx|not recorded: [1-9]'; then echo "  errors in $name" >&2; figure "$name.errors" yes; fi
   figure "$name" "$(echo "$out" | awk '/Requests\/sec/ {print $2}')"
@@ -147,7 +151,7 @@ rate=$(awk -v r="$(get scans)" 'BEGIN {printf "%d", r * 0.4}')
 echo "  fixed rate: $rate scans a second (40% of the maximum just measured) for $soak s"
 soak soak http://127.0.0.1:18611 "$rate"
 OFFSET=$((OFFSET + $(get soak.used) + 100))
-MODE=ship FROM=$SHOP TO=$WASHER BATCH=500 load ship http://127.0.0.1:18611 -s benches/codes.lua
+LOAD_SECS=$(((secs + 3) / 4)) MODE=ship FROM=$SHOP TO=$WASHER BATCH=500 load ship http://127.0.0.1:18611 -s benches/codes.lua
 figure ship.rows "$(calc "$(get ship) * 500")"
 figure R.batch.rows "$(calc "$(get R.batch) * 500")"
 load stock "http://127.0.0.1:18611/api/v1/stock?site_id=$SHOP" -H "Authorization: Bearer $TOKEN"

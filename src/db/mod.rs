@@ -79,9 +79,13 @@ impl Backend {
 }
 
 /// Set on every SQLite connection; the busy timeout first, so the others wait for a lock.
+/// Reads go through a memory map of the first 32 MB of the file (the hot pages: the schema,
+/// the upper levels of the indexes) and the page cache beyond it: mapped pages count as the
+/// server's resident memory, and with a map of 1 GB a server on a 1.6 GB database stood at
+/// 1 GB resident (docs/PERFORMANCE.md).
 const SQLITE_CONNECTION_PRAGMAS: &str =
     "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-     PRAGMA mmap_size = 1073741824;";
+     PRAGMA mmap_size = 33554432;";
 
 /// SQLite settings applied to every connection: WAL so readers never wait for the writer,
 /// NORMAL sync (durable at checkpoints, safe against corruption), a busy timeout for the

@@ -39,23 +39,35 @@ pub fn stock(
 ) -> QueryResult<Vec<StockRow>> {
     // The counts kept by the triggers of migration 10: a few rows a site, however many
     // containers it holds.
-    let mut held = holdings::table
-        .filter(holdings::n.gt(0))
-        .select((
-            holdings::site_id,
-            holdings::type_id,
-            holdings::state,
-            holdings::condition,
-            holdings::n,
-        ))
-        .into_boxed();
-    if let Some(site) = site_id {
-        held = held.filter(holdings::site_id.eq(site));
-    }
-    if let Some(t) = type_id {
-        held = held.filter(holdings::type_id.eq(t));
-    }
-    let held: Vec<(String, String, String, String, i64)> = held.load(conn)?;
+    let columns = (
+        holdings::site_id,
+        holdings::type_id,
+        holdings::state,
+        holdings::condition,
+        holdings::n,
+    );
+    let held: Vec<(String, String, String, String, i64)> = match (site_id, type_id) {
+        // The question asked most (a site's stock) as a statement the connection keeps
+        // prepared; a boxed query is prepared again at every call.
+        (Some(site), None) => holdings::table
+            .filter(holdings::n.gt(0))
+            .filter(holdings::site_id.eq(site))
+            .select(columns)
+            .load(conn)?,
+        _ => {
+            let mut held = holdings::table
+                .filter(holdings::n.gt(0))
+                .select(columns)
+                .into_boxed();
+            if let Some(site) = site_id {
+                held = held.filter(holdings::site_id.eq(site));
+            }
+            if let Some(t) = type_id {
+                held = held.filter(holdings::type_id.eq(t));
+            }
+            held.load(conn)?
+        }
+    };
     let mut out: BTreeMap<(String, String), StockRow> = BTreeMap::new();
     for (site, t, state, condition, n) in held {
         let r = row(&mut out, site, t);
@@ -94,7 +106,7 @@ pub const COVER_WINDOW_DAYS: u64 = 28;
 /// Sets `days_of_cover` on the rows of producers (and companies, which fill too).
 fn add_cover(conn: &mut DbConnection, rows: &mut [StockRow], today: NaiveDate) -> QueryResult<()> {
     let fillers: Vec<String> = sites::table
-        .filter(sites::kind.eq_any(["producer", "company"]))
+        .filter(sites::kind.eq("producer").or(sites::kind.eq("company")))
         .select(sites::id)
         .load(conn)?;
     if !rows.iter().any(|r| fillers.contains(&r.site_id)) {
