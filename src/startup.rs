@@ -7,20 +7,25 @@ use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
 
 use crate::config::Config;
-use crate::db::Db;
+use crate::db::{Checkpoints, Db};
 use crate::http::{configure, AppState};
 
 pub struct Application {
     port: u16,
     server: Server,
     mail: crate::mail::sender::MailThread,
+    checkpoints: Option<crate::db::checkpoint::Checkpointer>,
 }
 
 impl Application {
     /// Opens the database, applies pending migrations and binds the listener (port 0 picks
     /// a free port, which [`Application::port`] reports).
     pub fn build(config: Config) -> anyhow::Result<Application> {
-        let db = Db::connect(&config.database_url, config.db_pool_size)?;
+        let db = Db::connect_with(
+            &config.database_url,
+            config.db_pool_size,
+            Checkpoints::Background,
+        )?;
         let applied = db.migrate()?;
         if !applied.is_empty() {
             tracing::info!(migrations = ?applied, "applied migrations");
@@ -31,6 +36,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         tracing::info!(address = %listener.local_addr()?, database = db.backend.as_str(), "Boucle is listening");
         let mail = crate::mail::sender::spawn(db.clone(), config.clone())?;
+        let checkpoints = crate::db::checkpoint::spawn(&db)?;
         let state = web::Data::new(AppState { db, config });
         let server = HttpServer::new(move || {
             App::new()
@@ -42,17 +48,23 @@ impl Application {
         })
         .listen(listener)?
         .run();
-        Ok(Application { port, server, mail })
+        Ok(Application {
+            port,
+            server,
+            mail,
+            checkpoints,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// Serves until the server stops; the mail thread stops with it (or when this future is
+    /// Serves until the server stops; the mail and checkpoint threads stop with it (or when this future is
     /// dropped).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let _mail = self.mail;
+        let _checkpoints = self.checkpoints;
         self.server.await
     }
 }

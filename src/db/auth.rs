@@ -91,13 +91,14 @@ pub fn actor_for_token(
     conn: &mut DbConnection,
     token: &str,
 ) -> anyhow::Result<Option<(Actor, String)>> {
-    let found: Option<(String, User)> = api_tokens::table
+    let hash = token_hash(token);
+    let found: Option<(String, User)> = crate::each_backend!(conn, c => api_tokens::table
         .inner_join(users::table)
-        .filter(api_tokens::token_hash.eq(token_hash(token)))
+        .filter(api_tokens::token_hash.eq(&hash))
         .filter(api_tokens::revoked_at.is_null())
         .select((api_tokens::id, User::as_select()))
-        .get_result(conn)
-        .optional()?;
+        .get_result(c)
+        .optional())?;
     let Some((token_id, user)) = found else {
         return Ok(None);
     };

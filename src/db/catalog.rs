@@ -22,11 +22,11 @@ pub fn list_sites(conn: &mut DbConnection) -> QueryResult<Vec<Site>> {
 }
 
 pub fn find_site(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Site>> {
-    sites::table
+    crate::each_backend!(conn, c => sites::table
         .find(id)
         .select(Site::as_select())
-        .get_result(conn)
-        .optional()
+        .get_result(c)
+        .optional())
 }
 
 /// Sets the distance of a route, replacing the one recorded for the same direction.
@@ -98,11 +98,11 @@ pub fn list_types(conn: &mut DbConnection) -> QueryResult<Vec<ContainerType>> {
 }
 
 pub fn find_type(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ContainerType>> {
-    container_types::table
+    crate::each_backend!(conn, c => container_types::table
         .find(id)
         .select(ContainerType::as_select())
-        .get_result(conn)
-        .optional()
+        .get_result(c)
+        .optional())
 }
 
 /// The current time as stored: UTC, to the microsecond, like every timestamp.

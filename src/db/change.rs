@@ -2,12 +2,11 @@
 //! the figures' counters; computed, then written in the caller's transaction.
 
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 
-use super::figures;
+use super::figures::Pending;
 use super::models::Container;
+use super::prepared;
 use super::scans::load_timeline;
-use super::schema::containers;
 use super::DbConnection;
 use crate::domain::figures::{record, Change};
 use crate::domain::state::{Action, ContainerState, Ev, Refusal};
@@ -26,25 +25,25 @@ pub fn prepare(
     })
 }
 
-/// Writes the change: the container row, the counters, and the shipment's load.
+/// Writes the change: the container row and its trips; the counters and the shipment's
+/// load are summed in `pending`, written before the transaction ends.
 pub fn commit(
     conn: &mut DbConnection,
     container: &mut Container,
     change: &Change,
     ev: &Ev,
     now: NaiveDateTime,
+    pending: &mut Pending,
 ) -> anyhow::Result<()> {
     let mut after = change.after.clone();
     after.last_event_at = after.last_event_at.max(container.last_event_at).max(ev.at);
     container.set_state(&after, now);
     container.set_memory(&change.memory);
-    diesel::update(containers::table.find(&container.id))
-        .set(&*container)
-        .execute(conn)?;
-    figures::add(conn, &change.delta)?;
+    prepared::update_container(container).run(conn)?;
+    pending.add(&change.delta);
     super::trips::apply(conn, &container.id, &container.type_id, &change.trips)?;
     if let (Action::Ship, Some(shipment)) = (ev.action, &ev.shipment_id) {
-        figures::load(conn, shipment, &container.type_id)?;
+        pending.load(shipment, &container.type_id);
     }
     Ok(())
 }

@@ -1,10 +1,11 @@
 //! Writing the figures' counters, kept up to date with every event (read in `sums`).
 
+use std::collections::BTreeMap;
+
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
 
 use super::DbConnection;
-use crate::domain::figures::{Contributions, Counters};
+use crate::domain::figures::Contributions;
 
 /// `$1, $2, ...` on PostgreSQL, `?` on SQLite: the placeholders of a hand-written statement.
 pub(crate) fn placeholder(conn: &DbConnection, n: usize) -> String {
@@ -14,52 +15,46 @@ pub(crate) fn placeholder(conn: &DbConnection, n: usize) -> String {
     }
 }
 
-/// Adds `delta` to the counters, creating the rows it needs. `INSERT ... ON CONFLICT DO
-/// UPDATE` has the same form on both databases, and stays correct with several writers.
+/// Adds `delta` to the counters, creating the rows it needs.
 pub fn add(conn: &mut DbConnection, delta: &Contributions) -> QueryResult<()> {
-    let fields = Counters::FIELDS;
-    let marks: Vec<String> = (1..=fields.len() + 3)
-        .map(|n| placeholder(conn, n))
-        .collect();
-    let sql = format!(
-        "INSERT INTO daily_figures (day, site_id, type_id, {}) VALUES ({}) \
-         ON CONFLICT (day, site_id, type_id) DO UPDATE SET {}",
-        fields.join(", "),
-        marks.join(", "),
-        fields
-            .iter()
-            .map(|f| format!("{f} = daily_figures.{f} + excluded.{f}"))
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
     for (key, c) in delta {
         let day = key.day.format("%Y-%m-%d").to_string();
-        crate::each_backend!(&mut *conn, db => {
-            let mut q = diesel::sql_query(&sql)
-                .into_boxed()
-                .bind::<Text, _>(day.clone())
-                .bind::<Text, _>(key.site_id.clone())
-                .bind::<Text, _>(key.type_id.clone());
-            for v in c.values() {
-                q = q.bind::<BigInt, _>(v);
-            }
-            q.execute(db)
-        })?;
+        super::prepared::add_figures(key, &day, c).run(conn)?;
     }
     Ok(())
 }
 
-/// Counts one more container of `type_id` on board of a shipment.
-pub fn load(conn: &mut DbConnection, shipment_id: &str, type_id: &str) -> QueryResult<()> {
-    let sql = format!(
-        "INSERT INTO shipment_loads (shipment_id, type_id, containers) VALUES ({}, {}, 1) \
-         ON CONFLICT (shipment_id, type_id) DO UPDATE SET containers = shipment_loads.containers + 1",
-        placeholder(conn, 1),
-        placeholder(conn, 2)
-    );
-    crate::each_backend!(&mut *conn, db => diesel::sql_query(&sql)
-        .bind::<Text, _>(shipment_id)
-        .bind::<Text, _>(type_id)
-        .execute(db))?;
-    Ok(())
+/// What the events of one transaction add to the counters and to the shipments' loads,
+/// summed as they are recorded and written once, in key order, before the transaction
+/// ends: a 500-container shipment writes its day's counters once, not 500 times, and
+/// concurrent writers take the counters' row locks in one order.
+#[derive(Debug, Default)]
+pub struct Pending {
+    figures: Contributions,
+    loads: BTreeMap<(String, String), i64>,
+}
+
+impl Pending {
+    pub fn add(&mut self, delta: &Contributions) {
+        for (key, c) in delta {
+            self.figures.entry(key.clone()).or_default().add(c);
+        }
+    }
+
+    /// Counts one more container of `type_id` on board of a shipment.
+    pub fn load(&mut self, shipment_id: &str, type_id: &str) {
+        *self
+            .loads
+            .entry((shipment_id.to_owned(), type_id.to_owned()))
+            .or_default() += 1;
+    }
+
+    /// Writes what was summed, and forgets it.
+    pub fn flush(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
+        add(conn, &std::mem::take(&mut self.figures))?;
+        for ((shipment_id, type_id), n) in std::mem::take(&mut self.loads) {
+            super::prepared::add_load(&shipment_id, &type_id, n).run(conn)?;
+        }
+        Ok(())
+    }
 }

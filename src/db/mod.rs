@@ -5,12 +5,14 @@ pub mod auth;
 pub mod catalog;
 pub mod change;
 pub mod check;
+pub mod checkpoint;
 pub mod containers;
 pub mod epcis;
 pub mod factors;
 pub mod figures;
 pub mod holdings;
 pub mod models;
+pub mod prepared;
 pub mod reports;
 pub mod scans;
 pub mod schema;
@@ -40,8 +42,10 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
-/// Runs `$body` with `$c` bound to the backend's own connection, for the few statements
-/// that diesel's multi-backend connection cannot express (batch inserts, row locks).
+/// Runs `$body` with `$c` bound to the backend's own connection, for the statements that
+/// diesel's multi-backend connection cannot express (batch inserts, row locks), and for the
+/// lookups every scan or stock request makes: the multi-backend connection writes out a
+/// query's SQL again at every execution, a quarter of the work of a stock request.
 #[macro_export]
 macro_rules! each_backend {
     ($conn:expr, $c:ident => $body:expr) => {
@@ -91,16 +95,31 @@ const SQLITE_CONNECTION_PRAGMAS: &str =
 /// NORMAL sync (durable at checkpoints, safe against corruption), a busy timeout for the
 /// command line writing while the server runs, and foreign keys.
 #[derive(Debug)]
-struct SqlitePragmas;
+struct SqlitePragmas {
+    checkpoints: Checkpoints,
+}
 
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
         if let DbConnection::Sqlite(c) = conn {
             c.batch_execute(SQLITE_CONNECTION_PRAGMAS)
                 .map_err(diesel::r2d2::Error::QueryError)?;
+            if self.checkpoints == Checkpoints::Background {
+                c.batch_execute(checkpoint::WRITER_LIMIT)
+                    .map_err(diesel::r2d2::Error::QueryError)?;
+            }
         }
         Ok(())
     }
+}
+
+/// Who copies SQLite's write-ahead log back into the database file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checkpoints {
+    /// The transaction that fills the log past 1,000 pages, before it returns (SQLite's way).
+    Writers,
+    /// A thread of the server's ([`checkpoint::spawn`]); writers only past a far larger log.
+    Background,
 }
 
 /// Pools for reading and for writing. On SQLite all writes go through one connection, so
@@ -116,6 +135,11 @@ pub struct Db {
 impl Db {
     /// Opens the database named by `url`, giving the real error when it cannot.
     pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
+        Db::connect_with(url, pool_size, Checkpoints::Writers)
+    }
+
+    /// Opens the database, with the checkpoints of SQLite's log made as `checkpoints` says.
+    pub fn connect_with(url: &str, pool_size: u32, checkpoints: Checkpoints) -> anyhow::Result<Db> {
         let backend = Backend::of_url(url);
         // Connect once directly, so a wrong URL or a server that is down gives its own error
         // rather than r2d2's time-out.
@@ -137,7 +161,7 @@ impl Db {
             Pool::builder()
                 .max_size(size)
                 .connection_timeout(Duration::from_secs(10))
-                .connection_customizer(Box::new(SqlitePragmas))
+                .connection_customizer(Box::new(SqlitePragmas { checkpoints }))
                 .build(ConnectionManager::<DbConnection>::new(url))
                 .with_context(|| format!("cannot open a pool on {}", redact(url)))
         };

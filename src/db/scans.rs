@@ -91,6 +91,8 @@ pub struct Recorder {
     /// Sites whose stock the recorded events changed: where containers were, went or are
     /// bound, so the alerts about them are checked before the transaction ends.
     pub touched: BTreeSet<String>,
+    /// What the recorded events add to the counters, written by [`Recorder::finish`].
+    pub pending: super::figures::Pending,
 }
 
 impl Recorder {
@@ -102,7 +104,14 @@ impl Recorder {
             now,
             sites: HashMap::new(),
             touched: BTreeSet::new(),
+            pending: Default::default(),
         }
+    }
+
+    /// Writes what the recorded events add to the counters; called once, before the
+    /// transaction ends.
+    pub fn finish(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
+        self.pending.flush(conn)
     }
 
     pub fn site(&mut self, conn: &mut DbConnection, id: &str) -> QueryResult<Option<Site>> {
@@ -171,11 +180,11 @@ impl Recorder {
         };
         let code = container.code.clone();
         if req.id.is_some() {
-            let seen = events::table
+            let seen = crate::each_backend!(conn, c => events::table
                 .filter(events::id.eq(&id))
                 .select(events::container_id)
-                .get_result::<String>(conn)
-                .optional()?;
+                .get_result::<String>(c)
+                .optional())?;
             match seen {
                 Some(owner) if owner == container.id => {
                     return Ok(Outcome { id, code, status: Status::Duplicate, error: None, container: Some(container), inferred: vec![] })
@@ -236,22 +245,22 @@ impl Recorder {
                 return Ok(Outcome::rejected(id, code, why, Some(container)));
             }
         };
-        diesel::insert_into(events::table)
-            .values(NewEvent {
-                id: id.clone(),
-                container_id: container.id.clone(),
-                action: req.action.as_str().to_owned(),
-                site_id: req.site_id.clone(),
-                to_site_id: req.to_site_id.clone(),
-                at: req.at,
-                recorded_at: self.now,
-                user_id: self.user_id.clone(),
-                shipment_id: req.shipment_id.clone(),
-                batch_id: req.batch_id.clone(),
-                reason: req.reason.clone(),
-            })
-            .execute(conn)?;
-        super::change::commit(conn, &mut container, &change, &ev, self.now)?;
+        let event = NewEvent {
+            id: id.clone(),
+            container_id: container.id.clone(),
+            action: req.action.as_str().to_owned(),
+            site_id: req.site_id.clone(),
+            to_site_id: req.to_site_id.clone(),
+            at: req.at,
+            recorded_at: self.now,
+            user_id: self.user_id.clone(),
+            shipment_id: req.shipment_id.clone(),
+            batch_id: req.batch_id.clone(),
+            reason: req.reason.clone(),
+        };
+        super::prepared::insert_event(&event).run(conn)?;
+        let pending = &mut self.pending;
+        super::change::commit(conn, &mut container, &change, &ev, self.now, pending)?;
         self.touched.extend(
             [Some(current.site_id), current.dest_site_id]
                 .into_iter()
@@ -324,11 +333,11 @@ pub fn find_by_serial(
             return query.for_update().get_result(pg).optional();
         }
     }
-    containers::table
+    crate::each_backend!(conn, c => containers::table
         .filter(of_serial)
         .select(Container::as_select())
-        .get_result(conn)
-        .optional()
+        .get_result(c)
+        .optional())
 }
 
 /// A container's recorded events in timeline order, as the rules see them.

@@ -49,11 +49,11 @@ pub fn stock(
     let held: Vec<(String, String, String, String, i64)> = match (site_id, type_id) {
         // The question asked most (a site's stock) as a statement the connection keeps
         // prepared; a boxed query is prepared again at every call.
-        (Some(site), None) => holdings::table
+        (Some(site), None) => crate::each_backend!(conn, c => holdings::table
             .filter(holdings::n.gt(0))
             .filter(holdings::site_id.eq(site))
             .select(columns)
-            .load(conn)?,
+            .load(c))?,
         _ => {
             let mut held = holdings::table
                 .filter(holdings::n.gt(0))
@@ -105,10 +105,10 @@ pub const COVER_WINDOW_DAYS: u64 = 28;
 
 /// Sets `days_of_cover` on the rows of producers (and companies, which fill too).
 fn add_cover(conn: &mut DbConnection, rows: &mut [StockRow], today: NaiveDate) -> QueryResult<()> {
-    let fillers: Vec<String> = sites::table
+    let fillers: Vec<String> = crate::each_backend!(conn, c => sites::table
         .filter(sites::kind.eq("producer").or(sites::kind.eq("company")))
         .select(sites::id)
-        .load(conn)?;
+        .load(c))?;
     if !rows.iter().any(|r| fillers.contains(&r.site_id)) {
         return Ok(());
     }

@@ -29,13 +29,7 @@ pub fn apply(
                         },
                     )?,
                     TripEvent::Returned { at } => {
-                        diesel::update(
-                            trips::table
-                                .filter(trips::container_id.eq(container_id))
-                                .filter(trips::returned_at.is_null()),
-                        )
-                        .set(trips::returned_at.eq(Some(*at)))
-                        .execute(conn)?;
+                        super::prepared::close_trip(container_id, *at).run(conn)?;
                     }
                 }
             }
@@ -52,15 +46,14 @@ pub fn apply(
 }
 
 fn insert(conn: &mut DbConnection, container_id: &str, type_id: &str, t: &Trip) -> QueryResult<()> {
-    diesel::insert_into(trips::table)
-        .values((
-            trips::container_id.eq(container_id),
-            trips::shop_id.eq(&t.shop_id),
-            trips::type_id.eq(type_id),
-            trips::received_at.eq(t.received_at),
-            trips::returned_at.eq(t.returned_at),
-        ))
-        .execute(conn)?;
+    super::prepared::insert_trip(
+        container_id,
+        &t.shop_id,
+        type_id,
+        t.received_at,
+        t.returned_at,
+    )
+    .run(conn)?;
     Ok(())
 }
 

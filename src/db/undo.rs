@@ -139,10 +139,8 @@ pub fn undo(
         .execute(conn)?;
     container.set_state(&change.after, rec.now);
     container.set_memory(&change.memory);
-    diesel::update(containers::table.find(&container.id))
-        .set(&container)
-        .execute(conn)?;
-    super::figures::add(conn, &change.delta)?;
+    super::prepared::update_container(&container).run(conn)?;
+    rec.pending.add(&change.delta);
     super::trips::apply(conn, &container.id, &container.type_id, &change.trips)?;
     rec.touched.insert(event.site_id);
     Ok(Outcome {

@@ -309,6 +309,7 @@ pub async fn record<T: Send + 'static>(
         let mut rec = Recorder::new(Some(user_id), &config.code_prefix, now);
         rec.gs1 = config.gs1.clone();
         let answer = f(conn, &mut rec)?;
+        rec.finish(conn)?;
         let mut touched = Vec::with_capacity(rec.touched.len());
         for id in std::mem::take(&mut rec.touched) {
             touched.extend(rec.site(conn, &id)?);

@@ -11,9 +11,7 @@ use super::{texts, Kind, Lang};
 use crate::config::Config;
 use crate::db::catalog::find_type;
 use crate::db::models::Site;
-use crate::db::schema::{
-    alerts, collection_thresholds, containers, holdings, low_stock_thresholds,
-};
+use crate::db::schema::{alerts, collection_thresholds, holdings, low_stock_thresholds};
 use crate::db::DbConnection;
 use crate::domain::state::{Condition, Place, SiteKind};
 
@@ -61,12 +59,12 @@ pub(super) fn raise(
     audiences: &[Audience],
     render: &dyn Fn(Lang) -> Content,
 ) -> QueryResult<()> {
-    let in_force = alerts::table
+    let in_force = crate::each_backend!(conn, c => alerts::table
         .filter(alerts::kind.eq(kind.as_str()))
         .filter(alerts::subject.eq(subject))
         .filter(alerts::cleared_at.is_null())
         .count()
-        .get_result::<i64>(conn)?;
+        .get_result::<i64>(c))?;
     if in_force > 0 {
         return Ok(());
     }
@@ -108,14 +106,7 @@ pub(super) fn clear(
     kind: Kind,
     subject: &str,
 ) -> QueryResult<()> {
-    diesel::update(
-        alerts::table
-            .filter(alerts::kind.eq(kind.as_str()))
-            .filter(alerts::subject.eq(subject))
-            .filter(alerts::cleared_at.is_null()),
-    )
-    .set(alerts::cleared_at.eq(now))
-    .execute(conn)?;
+    crate::db::prepared::clear_alert(kind.as_str(), subject, now).run(conn)?;
     Ok(())
 }
 
@@ -158,7 +149,12 @@ pub fn clean_and_inbound(
         .filter(holdings::site_id.eq(site_id))
         .filter(holdings::type_id.eq(type_id))
         .filter(holdings::condition.eq(Condition::Clean.as_str()))
-        .filter(holdings::state.eq_any([Place::AtSite.as_str(), Place::InTransit.as_str()]))
+        // Two comparisons rather than `IN`: diesel prepares an `IN` list anew every time.
+        .filter(
+            holdings::state
+                .eq(Place::AtSite.as_str())
+                .or(holdings::state.eq(Place::InTransit.as_str())),
+        )
         .select(holdings::n)
         .load(conn)?;
     Ok(counts.into_iter().sum())
@@ -207,14 +203,14 @@ pub fn collection_limits(
     config: &Config,
     shop_id: &str,
 ) -> QueryResult<(i64, f64)> {
-    let own: Option<(Option<i64>, Option<f64>)> = collection_thresholds::table
+    let own: Option<(Option<i64>, Option<f64>)> = crate::each_backend!(conn, c => collection_thresholds::table
         .find(shop_id)
         .select((
             collection_thresholds::min_dirty,
             collection_thresholds::max_wait_days,
         ))
-        .get_result(conn)
-        .optional()?;
+        .get_result(c)
+        .optional())?;
     let (min, days) = own.unwrap_or((None, None));
     Ok((
         min.unwrap_or(config.mail.collect_min_dirty),
@@ -230,20 +226,15 @@ fn check_collection(
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     // The count from the holdings; the oldest through the partial index on dirty containers.
-    let dirty: i64 = holdings::table
+    let dirty: i64 = crate::each_backend!(conn, c => holdings::table
         .filter(holdings::site_id.eq(shop_id))
         .filter(holdings::state.eq(Place::AtSite.as_str()))
         .filter(holdings::condition.eq(Condition::Dirty.as_str()))
         .select(holdings::n)
-        .load::<i64>(conn)?
-        .into_iter()
-        .sum();
-    let oldest: Option<NaiveDateTime> = containers::table
-        .filter(containers::site_id.eq(shop_id))
-        .filter(containers::state.eq(Place::AtSite.as_str()))
-        .filter(containers::condition.eq(Condition::Dirty.as_str()))
-        .select(diesel::dsl::min(containers::last_event_at))
-        .get_result(conn)?;
+        .load::<i64>(c))?
+    .into_iter()
+    .sum();
+    let oldest = crate::db::prepared::oldest_dirty(shop_id).get(conn)?;
     let (min_dirty, max_days) = collection_limits(conn, config, shop_id)?;
     let oldest_days = oldest.map_or(0.0, |t| (now - t).num_seconds() as f64 / 86_400.0);
     if dirty == 0 || (dirty < min_dirty && oldest_days <= max_days) {

@@ -301,7 +301,8 @@ impl Sim<'_> {
                         conn: c,
                         rec: Recorder::new(None, &self.opts.prefix, now()),
                     };
-                    round(self, &mut tx, day, sunday)
+                    round(self, &mut tx, day, sunday)?;
+                    Ok::<(), anyhow::Error>(tx.rec.finish(tx.conn)?)
                 })?;
             }
         }

@@ -111,3 +111,50 @@ async fn an_offline_queue_in_any_order_ends_the_same_and_replays_change_nothing(
     assert_eq!(app.count_events(), events);
     assert_eq!(states(&app, &shuffled_jars).await, expected);
 }
+
+/// The server copies SQLite's log into the database file on its own thread, a tenth of a
+/// second at a time, rather than leaving it to the 1,000th page of log: a handful of scans
+/// is in the file itself (read here from a copy of the file alone) within a second or two.
+#[actix_web::test]
+async fn recorded_scans_reach_the_sqlite_file_itself_without_waiting_for_a_full_log() {
+    use diesel::prelude::*;
+    let app = spawn_app(Backend::Sqlite).await;
+    let l = small_loop(&app).await;
+    let codes = app.commission(&l.jar, &l.producer, 10, T0).await;
+    let r = app
+        .post(
+            "/api/v1/scans",
+            json!({"scans": queue(&codes, &l.producer)}),
+        )
+        .await;
+    assert_eq!(
+        statuses(&r.body["results"]),
+        vec!["recorded"; 24],
+        "{:?}",
+        r.body
+    );
+    // 10 commissioned, then 10 fills, 10 returns and 4 breaks.
+    let expected = 10 + 24;
+    let file = std::path::PathBuf::from(&app.config.database_url);
+    let copy = file.with_file_name("copy-of-the-file-alone.db");
+    let mut seen = None;
+    for _ in 0..50 {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+        let _ = std::fs::remove_file(&copy);
+        let _ = std::fs::remove_file(copy.with_extension("db-wal"));
+        std::fs::copy(&file, &copy).expect("copy the database file");
+        let counted = diesel::SqliteConnection::establish(&copy.display().to_string())
+            .ok()
+            .and_then(|mut c| {
+                boucle::db::schema::events::table
+                    .count()
+                    .get_result::<i64>(&mut c)
+                    .ok()
+            });
+        seen = counted;
+        if counted == Some(expected) {
+            break;
+        }
+    }
+    assert_eq!(seen, Some(expected), "events in the database file itself");
+}
