@@ -5,7 +5,7 @@
 # Usage: benches/bench.sh [--smoke]
 #   --smoke   a few seconds a step, small loads and the debug build, no target checked (CI runs
 #             it so that the kit keeps working); without it the full run takes about 20 minutes.
-# Environment: BENCH_FLEET (containers prepared, default 350,000), BENCH_SECONDS (each load at
+# Environment: BENCH_FLEET (containers prepared, default 450,000), BENCH_SECONDS (each load at
 # full speed, default 20), BENCH_SOAK_SECONDS (the fixed-rate run, default 300),
 # BENCH_CONNECTIONS (default 16), BENCH_POSTGRES_URL (a server whose maintenance database may be
 # used; default: one started by .ci/postgres.sh), BENCH_REPORT_DB (a database of `boucle
@@ -21,7 +21,7 @@ soak=${BENCH_SOAK_SECONDS:-300}
 conns=${BENCH_CONNECTIONS:-16}
 # Enough containers that no request reuses one: scans at full speed, the fixed-rate run and
 # the shipments (each of 500) all take fresh ones.
-fleet=350000
+fleet=450000
 profile=release
 if [ $smoke = 1 ]; then secs=2 soak=3 fleet=2000 profile=debug; fi
 # BENCH_BUILD=release runs the smoke loads on the release build (for a profile, say).
@@ -66,7 +66,11 @@ load() {
   if echo "$out" | grep -qE 'Non-2xx|not recorded: [1-9]'; then echo "  errors in $name" >&2; figure "$name.errors" yes; fi
   figure "$name" "$(echo "$out" | awk '/Requests\/sec/ {print $2}')"
   figure "$name.used" "$(echo "$out" | awk '/codes used/ {print $NF}')"
+  figure "$name.count" "$(echo "$out" | awk '/requests in/ {print $1}')"
 }
+# written PID: bytes the process has had written to storage so far (its log, database and
+# checkpoints), to compare what one request writes.
+written() { awk '/^write_bytes/ {print $2}' "/proc/$1/io"; }
 
 postgres_url=${BENCH_POSTGRES_URL:-$(.ci/postgres.sh)}
 pg_db() { # a fresh database named $1 on the server, and its URL
@@ -79,7 +83,9 @@ echo "== baselines H and R on SQLite"
 pids+=($!)
 wait_up http://127.0.0.1:18601/h
 load H http://127.0.0.1:18601/h
+w0=$(written "${pids[-1]}")
 load R http://127.0.0.1:18601/r -s benches/post.lua
+figure R.written "$(( $(written "${pids[-1]}") - w0 ))"
 BATCH_PATH=/r/batch?rows=500 load R.batch http://127.0.0.1:18601 -s benches/post.lua
 kill "${pids[-1]}"
 
@@ -147,13 +153,22 @@ echo "== Boucle on SQLite"
 boucle_loop sqlite "$work/boucle.db" 18611
 pid=${pids[-1]}
 export CODES_FILE=$codes TOKEN MODE=return SITE_ID=$SHOP OFFSET=0 THREADS=2
+w0=$(written "$pid")
 load scans http://127.0.0.1:18611 -s benches/codes.lua
+figure scans.written "$(( $(written "$pid") - w0 ))"
 OFFSET=$(($(get scans.used) + 100))
 rate=$(awk -v r="$(get scans)" 'BEGIN {printf "%d", r * 0.4}')
 [ $smoke = 1 ] && rate=50
 echo "  fixed rate: $rate scans a second (40% of the maximum just measured) for $soak s"
 soak soak http://127.0.0.1:18611 "$rate"
 OFFSET=$((OFFSET + $(get soak.used) + 100))
+# Baseline R at the same fixed rate, the same way: what the machine's own stalls (SQLite's
+# checkpoints, the load tool sharing the cores) leave of the latency target.
+"$base_bin" "$work/baseline-soak.db" 127.0.0.1:18603 &
+pids+=($!)
+wait_up http://127.0.0.1:18603/h
+SCANS_PATH=/r soak R.soak http://127.0.0.1:18603 "$rate"
+kill "${pids[-1]}"
 LOAD_SECS=$(((secs + 3) / 4)) MODE=ship FROM=$SHOP TO=$WASHER BATCH=500 load ship http://127.0.0.1:18611 -s benches/codes.lua
 figure ship.rows "$(calc "$(get ship) * 500")"
 figure R.batch.rows "$(calc "$(get R.batch) * 500")"

@@ -2,6 +2,7 @@
 --
 -- MODE=return: one `return` scan a request at SITE_ID (`POST /api/v1/scans`).
 -- MODE=ship:   one shipment of BATCH containers a request from FROM to TO (`POST /api/v1/shipments`).
+-- SCANS_PATH sends the scans elsewhere (to a baseline's /r, for the same load on it).
 -- CODES_FILE lists the codes, one a line; OFFSET skips those used by earlier runs; THREADS is
 -- wrk's -t. A request counts as recorded when it answers 200 with no refused container.
 --
@@ -68,7 +69,7 @@ function request()
   end
   local body = '{"scans":[{"code":"' .. code(first) .. '","action":"return","site_id":"'
     .. os.getenv("SITE_ID") .. '"}]}'
-  return wrk.format("POST", "/api/v1/scans",
+  return wrk.format("POST", os.getenv("SCANS_PATH") or "/api/v1/scans",
     { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token }, body)
 end
 
