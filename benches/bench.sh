@@ -142,7 +142,7 @@ EOF
 soak() {
   local name=$1 url=$2 rate=$3 out
   out=$(RATE=$rate THREADS=8 wrk -t8 -c8 -d"${soak}s" -s benches/codes.lua "$url")
-  echo "$out" | grep -E 'Requests/sec|recorded|latency|Non-2xx|Socket errors' | sed 's/^/  /'
+  echo "$out" | grep -E 'Requests/sec|recorded|latency|slowest|Non-2xx|Socket errors' | sed 's/^/  /'
   if echo "$out" | grep -qE 'Non-2xx|not recorded: [1-9]|Socket errors'; then figure "$name.errors" yes; fi
   figure "$name" "$(echo "$out" | awk '/Requests\/sec/ {print $2}')"
   figure "$name.used" "$(echo "$out" | awk '/codes used/ {print $NF}')"

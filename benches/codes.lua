@@ -33,6 +33,9 @@ local threads = {}
 -- Globals, so that setup() can give each thread its index and done() can read them back.
 index, recorded, other, last = 0, 0, 0, 0
 hist = {}
+-- The slowest answer due in each second of the run (seconds of the monotonic clock), to
+-- tell a steady tail from a few stalls.
+worst = {}
 local counter, stride, interval, due, sent = 0, 1, 0, nil, nil
 
 function setup(thread)
@@ -84,12 +87,14 @@ function response(status, headers, body)
     -- Tenths of a millisecond since the request was due.
     local bucket = math.floor((now_ms() - sent) * 10)
     hist[bucket] = (hist[bucket] or 0) + 1
+    local second = math.floor(sent / 1000)
+    worst[second] = math.max(worst[second] or 0, bucket)
   end
 end
 
 function done(summary, latency, requests)
   local r, o, u = 0, 0, 0
-  local merged, total = {}, 0
+  local merged, total, slowest = {}, 0, {}
   for _, t in ipairs(threads) do
     r = r + t:get("recorded")
     o = o + t:get("other")
@@ -97,6 +102,9 @@ function done(summary, latency, requests)
     for bucket, n in pairs(t:get("hist")) do
       merged[bucket] = (merged[bucket] or 0) + n
       total = total + n
+    end
+    for second, bucket in pairs(t:get("worst")) do
+      slowest[second] = math.max(slowest[second] or 0, bucket)
     end
   end
   io.write(string.format("recorded: %d, not recorded: %d, codes used: %d\n", r, o, u))
@@ -107,6 +115,17 @@ function done(summary, latency, requests)
     end
     return
   end
+  local seconds, first = {}, nil
+  for second in pairs(slowest) do
+    seconds[#seconds + 1] = second
+    first = math.min(first or second, second)
+  end
+  table.sort(seconds, function(a, b) return slowest[a] > slowest[b] end)
+  local shown = {}
+  for i = 1, math.min(5, #seconds) do
+    shown[i] = string.format("+%d s: %.1f ms", seconds[i] - first, (slowest[seconds[i]] + 1) / 10)
+  end
+  io.write("slowest seconds: " .. table.concat(shown, ", ") .. "\n")
   local buckets = {}
   for bucket in pairs(merged) do buckets[#buckets + 1] = bucket end
   table.sort(buckets)
