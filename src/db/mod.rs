@@ -181,6 +181,15 @@ impl Db {
         self.reader.get()
     }
 
+    /// A reading connection if one is idle now, without waiting; always none on PostgreSQL,
+    /// where every query is a round trip over the network.
+    pub fn idle_sqlite_reader(&self) -> Option<PooledConn> {
+        match self.backend {
+            Backend::Sqlite => self.reader.try_get(),
+            Backend::Postgres => None,
+        }
+    }
+
     pub fn write_conn(&self) -> Result<PooledConn, diesel::r2d2::PoolError> {
         self.writer.get()
     }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::views::ErrorView;
-use super::{read, write, AppState, State};
+use super::{lookup, read, write, AppState, State};
 use crate::db::auth::{
     actor_for_token, create_token as new_token, find_user_by_email, revoke_tokens, verify_password,
 };
@@ -85,7 +85,7 @@ async fn authenticate(req: &HttpRequest) -> Result<Authed, AppError> {
         Some(Err(_)) => return Err(AppError::unauthorized("the Authorization header is not readable text")),
         None => return Err(AppError::unauthorized("sign in first: send Authorization: Bearer <token> (get one with POST /api/v1/auth/token)")),
     };
-    let found = read(&state, move |conn| Ok(actor_for_token(conn, &token)?)).await?;
+    let found = lookup(&state, move |conn| Ok(actor_for_token(conn, &token)?)).await?;
     match found {
         Some((actor, token_id)) => Ok(Authed { actor, token_id }),
         None => Err(AppError::unauthorized(

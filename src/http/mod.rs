@@ -68,20 +68,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .app_data(web::PayloadConfig::new(JSON_LIMIT))
         .app_data(query)
         .app_data(path)
-        .route("/8003/{grai}", web::get().to(containers::digital_link))
-        .route("/api/docs", web::get().to(openapi::docs_page))
-        .route("/api/docs/{file}", web::get().to(openapi::docs_asset))
-        .route(
-            "/unsubscribe/{token}",
-            web::get().to(unsubscribe::unsubscribe_page),
-        )
-        .route(
-            "/unsubscribe/{token}",
-            web::post().to(unsubscribe::unsubscribe),
-        )
         .service(
             web::scope("/api/v1")
                 .wrap(actix_web::middleware::from_fn(auth::require_token))
+                // Routes are tried in order, those with a {parameter} by a pattern match:
+                // the ones a till or a producer calls all day come first.
+                .route("/scans", web::post().to(scans::create))
+                .route("/stock", web::get().to(stock::get))
                 .route("/health", web::get().to(health))
                 .route("/openapi.json", web::get().to(openapi::openapi_json))
                 .route("/auth/token", web::post().to(auth::create_token))
@@ -107,7 +100,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     "/containers/{code}/qr.png",
                     web::get().to(containers::qr_png),
                 )
-                .route("/scans", web::post().to(scans::create))
                 .route("/scans/{id}/undo", web::post().to(scans::undo))
                 .route("/shipments", web::post().to(shipments::create))
                 .route("/shipments/{id}", web::get().to(shipments::get))
@@ -121,7 +113,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     "/wash-batches/{id}/complete",
                     web::post().to(wash::complete),
                 )
-                .route("/stock", web::get().to(stock::get))
                 .route("/reports/loop", web::get().to(reports::loop_figures))
                 .route("/reports/loop/monthly", web::get().to(reports::monthly))
                 .route("/reports/flows", web::get().to(flows::flows))
@@ -140,6 +131,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/outbox", web::get().to(outbox::list_outbox))
                 .route("/outbox/{id}/retry", web::post().to(outbox::retry))
                 .default_service(web::to(not_found)),
+        )
+        .route("/8003/{grai}", web::get().to(containers::digital_link))
+        .route("/api/docs", web::get().to(openapi::docs_page))
+        .route("/api/docs/{file}", web::get().to(openapi::docs_asset))
+        .route(
+            "/unsubscribe/{token}",
+            web::get().to(unsubscribe::unsubscribe_page),
+        )
+        .route(
+            "/unsubscribe/{token}",
+            web::post().to(unsubscribe::unsubscribe),
         );
 }
 
@@ -279,6 +281,20 @@ pub async fn read<T: Send + 'static>(
         f(&mut conn)
     })
     .await?
+}
+
+/// Runs `f`, a lookup of a few pages of an index, with a reading connection. On SQLite, with a
+/// connection idle, it runs on the async worker itself: such a lookup takes a few microseconds,
+/// less than the crossing to the blocking pool and back that [`read`] makes. Otherwise (on
+/// PostgreSQL, or with every reading connection busy) it is [`read`].
+pub async fn lookup<T: Send + 'static>(
+    state: &State,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    match state.db.idle_sqlite_reader() {
+        Some(mut conn) => f(&mut conn),
+        None => read(state, f).await,
+    }
 }
 
 /// Runs `f` in a write transaction off the async workers.

@@ -6,7 +6,7 @@ use utoipa::IntoParams;
 
 use super::auth::Authed;
 use super::views::ErrorView;
-use super::{read, State};
+use super::{lookup, State};
 use crate::db::stock::{stock, StockRow};
 use crate::error::AppError;
 
@@ -40,7 +40,7 @@ pub async fn get(
         (Some(own), None) if !authed.actor.role.manages_loop() => Some(own.clone()),
         _ => None,
     };
-    let rows = read(&state, move |conn| {
+    let rows = lookup(&state, move |conn| {
         Ok(stock(
             conn,
             site.as_deref(),

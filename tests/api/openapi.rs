@@ -28,12 +28,13 @@ fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
 }
 
 /// The `(method, path)` of each `.route(...)` in the router's source, with the API scope's
-/// prefix on those inside it.
+/// prefix on those inside it (from the scope to its default service).
 fn routed() -> BTreeSet<(String, String)> {
     let source = include_str!("../../src/http/mod.rs");
     let body = &source[source.find("pub fn configure").expect("configure")..];
     let body = &body[..body.find("\n}\n").expect("end of configure")];
     let scope = body.find("web::scope(\"/api/v1\")").expect("the API scope");
+    let scope_end = scope + body[scope..].find(".default_service(").expect("end of the scope");
     let mut out = BTreeSet::new();
     for (at, _) in body.match_indices(".route(") {
         let rest = &body[at + ".route(".len()..];
@@ -44,7 +45,7 @@ fn routed() -> BTreeSet<(String, String)> {
             .and_then(|m| m.split("()").next())
             .expect("a method")
             .to_uppercase();
-        let path = if at > scope {
+        let path = if (scope..scope_end).contains(&at) {
             format!("/api/v1{path}")
         } else {
             path.to_owned()
