@@ -161,6 +161,9 @@ impl Db {
             Pool::builder()
                 .max_size(size)
                 .connection_timeout(Duration::from_secs(10))
+                // A SQLite connection is a file, never lost: no `SELECT 1` at each checkout.
+                // A PostgreSQL one is tested, so a restarted server costs no request.
+                .test_on_check_out(backend == Backend::Postgres)
                 .connection_customizer(Box::new(SqlitePragmas { checkpoints }))
                 .build(ConnectionManager::<DbConnection>::new(url))
                 .with_context(|| format!("cannot open a pool on {}", redact(url)))

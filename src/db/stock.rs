@@ -1,6 +1,6 @@
 //! Stock: how many containers of each type a site holds, by condition, and what is on its way.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Days, NaiveDate};
 use diesel::prelude::*;
@@ -39,23 +39,28 @@ pub fn stock(
 ) -> QueryResult<Vec<StockRow>> {
     // The counts kept by the triggers of migration 10: a few rows a site, however many
     // containers it holds.
+    // With the kind of the site, which tells who fills (for the days of cover).
     let columns = (
         holdings::site_id,
         holdings::type_id,
         holdings::state,
         holdings::condition,
         holdings::n,
+        sites::kind,
     );
-    let held: Vec<(String, String, String, String, i64)> = match (site_id, type_id) {
+    let with_site = sites::table.on(sites::id.eq(holdings::site_id));
+    let held: Vec<(String, String, String, String, i64, String)> = match (site_id, type_id) {
         // The question asked most (a site's stock) as a statement the connection keeps
         // prepared; a boxed query is prepared again at every call.
         (Some(site), None) => crate::each_backend!(conn, c => holdings::table
+            .inner_join(with_site)
             .filter(holdings::n.gt(0))
             .filter(holdings::site_id.eq(site))
             .select(columns)
             .load(c))?,
         _ => {
             let mut held = holdings::table
+                .inner_join(with_site)
                 .filter(holdings::n.gt(0))
                 .select(columns)
                 .into_boxed();
@@ -69,7 +74,11 @@ pub fn stock(
         }
     };
     let mut out: BTreeMap<(String, String), StockRow> = BTreeMap::new();
-    for (site, t, state, condition, n) in held {
+    let mut fillers = BTreeSet::new();
+    for (site, t, state, condition, n, kind) in held {
+        if matches!(kind.as_str(), "producer" | "company") {
+            fillers.insert(site.clone());
+        }
         let r = row(&mut out, site, t);
         match (Place::parse(&state), Condition::parse(&condition)) {
             (Some(Place::Washing), _) => r.washing += n,
@@ -87,7 +96,7 @@ pub fn stock(
         }
     }
     let mut rows: Vec<StockRow> = out.into_values().collect();
-    add_cover(conn, &mut rows, today)?;
+    add_cover(conn, &mut rows, &fillers, today)?;
     Ok(rows)
 }
 
@@ -103,13 +112,14 @@ fn row(rows: &mut BTreeMap<(String, String), StockRow>, site: String, t: String)
 /// Days over which a producer's fill rate is averaged.
 pub const COVER_WINDOW_DAYS: u64 = 28;
 
-/// Sets `days_of_cover` on the rows of producers (and companies, which fill too).
-fn add_cover(conn: &mut DbConnection, rows: &mut [StockRow], today: NaiveDate) -> QueryResult<()> {
-    let fillers: Vec<String> = crate::each_backend!(conn, c => sites::table
-        .filter(sites::kind.eq("producer").or(sites::kind.eq("company")))
-        .select(sites::id)
-        .load(c))?;
-    if !rows.iter().any(|r| fillers.contains(&r.site_id)) {
+/// Sets `days_of_cover` on the rows of `fillers`: producers, and companies, which fill too.
+fn add_cover(
+    conn: &mut DbConnection,
+    rows: &mut [StockRow],
+    fillers: &BTreeSet<String>,
+    today: NaiveDate,
+) -> QueryResult<()> {
+    if fillers.is_empty() {
         return Ok(());
     }
     let start = today
