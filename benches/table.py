@@ -56,7 +56,15 @@ def limit(what, name, unit, bound, scale=1.0, base=None, base_name=""):
     rows.append((what, show(x, unit) + errors, beside, "", f"< {show(bound / scale, unit)}", met))
 
 
+def beside(what, name, unit, base, base_name):
+    x, b = num(name), num(base)
+    r = x / b if x is not None and b else None
+    rows.append((what, show(x, unit), f"{base_name}: {show(b, unit)}",
+                 "" if r is None else f"{r:.0%}", "", ""))
+
+
 ratio("single return scans, SQLite", "scans", "req/s", "R", "R", 0.60)
+beside("the same scans", "scans", "req/s", "R.tx", "R×10 in a transaction")
 limit("scans at a fixed 40% of their maximum, p99", "soak.p99", "ms", 25,
       base="R.soak.p99", base_name="R at the same rate")
 limit("scans at a fixed 40% of their maximum, p99.9", "soak.p99.9", "ms", 100,
@@ -66,6 +74,7 @@ ratio("stock of one site", "stock", "req/s", "H", "H", 0.30)
 limit(f"yearly report, {int(num('report.big.events') or 0):,} events, p95", "report.big", "s", 0.5)
 limit(f"yearly report, {int(num('report.small.events') or 0):,} events, p95", "report.small", "s", 0.5)
 ratio("single return scans, PostgreSQL", "scans.pg", "req/s", "R.pg", "R on PostgreSQL", 0.50)
+beside("the same scans, PostgreSQL", "scans.pg", "req/s", "R.tx.pg", "R×10 in a transaction")
 limit("server peak resident memory (SQLite, after every load)", "rss", "MB", 150 * 1024)
 limit("startup with migrations, existing database", "startup", "s", 1.0)
 

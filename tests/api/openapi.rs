@@ -34,7 +34,10 @@ fn routed() -> BTreeSet<(String, String)> {
     let body = &source[source.find("pub fn configure").expect("configure")..];
     let body = &body[..body.find("\n}\n").expect("end of configure")];
     let scope = body.find("web::scope(\"/api/v1\")").expect("the API scope");
-    let scope_end = scope + body[scope..].find(".default_service(").expect("end of the scope");
+    let scope_end = scope
+        + body[scope..]
+            .find(".default_service(")
+            .expect("end of the scope");
     let mut out = BTreeSet::new();
     for (at, _) in body.match_indices(".route(") {
         let rest = &body[at + ".route(".len()..];
