@@ -2,6 +2,7 @@
 //! SQLite and (when BOUCLE_TEST_POSTGRES_URL names a server) on PostgreSQL.
 
 mod access;
+mod append_only;
 mod basics;
 mod browser;
 mod cli;
