@@ -25,6 +25,26 @@ pub struct Recomputed {
     pub trips: Vec<(String, String, Trip)>,
     pub containers: usize,
     pub events: usize,
+    /// Containers whose stored state is not the fold of their events, one line each.
+    pub states: Vec<String>,
+}
+
+/// A container's stored place, condition, site, shipment and batch.
+type Stored = (String, String, String, Option<String>, Option<String>);
+
+/// How a stored state differs from the fold of the container's events, if it does.
+fn state_difference(id: &str, stored: &Stored, evs: &[crate::domain::state::Ev]) -> Option<String> {
+    let folded = crate::domain::timeline::fold(evs)?;
+    let from_log: Stored = (
+        folded.state.as_str().to_owned(),
+        folded.condition.as_str().to_owned(),
+        folded.site_id,
+        folded.shipment_id,
+        folded.batch_id,
+    );
+    (&from_log != stored).then(|| {
+        format!("container {id}: stored (place, condition, site, shipment, batch) {stored:?}, its events give {from_log:?}")
+    })
 }
 
 pub fn recompute(
@@ -35,17 +55,30 @@ pub fn recompute(
     let mut loads: BTreeMap<(String, String), i64> = BTreeMap::new();
     let mut trips = Vec::new();
     let mut after = String::new();
+    let mut states = Vec::new();
     let (mut n_containers, mut n_events) = (0, 0);
     loop {
-        let page: Vec<(String, String)> = containers::table
+        let page: Vec<(String, String, Stored)> = containers::table
             .filter(containers::id.gt(&after))
             .order(containers::id)
             .limit(PAGE)
-            .select((containers::id, containers::type_id))
+            .select((
+                containers::id,
+                containers::type_id,
+                (
+                    containers::state,
+                    containers::condition,
+                    containers::site_id,
+                    containers::shipment_id,
+                    containers::batch_id,
+                ),
+            ))
             .load(conn)?;
-        let Some((last, _)) = page.last() else { break };
+        let Some((last, _, _)) = page.last() else {
+            break;
+        };
         after = last.clone();
-        let ids: Vec<&String> = page.iter().map(|(id, _)| id).collect();
+        let ids: Vec<&String> = page.iter().map(|(id, _, _)| id).collect();
         let rows: Vec<(Event, String)> = events::table
             .inner_join(sites::table.on(sites::id.eq(events::site_id)))
             .filter(events::container_id.eq_any(&ids))
@@ -55,7 +88,7 @@ pub fn recompute(
             .load(conn)?;
         n_events += rows.len();
         let mut rows = rows.into_iter().peekable();
-        for (id, type_id) in &page {
+        for (id, type_id, stored) in &page {
             let mut evs = Vec::new();
             while let Some((e, kind)) = rows.next_if(|(e, _)| &e.container_id == id) {
                 if let (Some(Action::Ship), Some(s)) = (Action::parse(&e.action), &e.shipment_id) {
@@ -63,6 +96,7 @@ pub fn recompute(
                 }
                 evs.push(to_ev(&e, &kind)?);
             }
+            states.extend(state_difference(id, stored, &evs));
             for t in trips_of(&evs) {
                 trips.push((id.clone(), type_id.clone(), t));
             }
@@ -80,6 +114,7 @@ pub fn recompute(
         trips,
         containers: n_containers,
         events: n_events,
+        states,
     })
 }
 
@@ -135,6 +170,7 @@ pub fn differences(conn: &mut DbConnection, fresh: &Recomputed) -> anyhow::Resul
         ));
     }
     out.extend(super::holdings::differences(conn)?);
+    out.extend(fresh.states.iter().cloned());
     Ok(out)
 }
 
