@@ -60,6 +60,19 @@ pub enum Command {
         /// The CSV file, with a header line.
         file: std::path::PathBuf,
     },
+    /// Copy the SQLite database into FILE, consistently, while the service goes on serving.
+    Backup {
+        /// A new file: a backup never overwrites one.
+        file: std::path::PathBuf,
+    },
+    /// Check the backup FILE (integrity, figures) and restore it at DATABASE_URL.
+    Restore {
+        file: std::path::PathBuf,
+        /// Replace the database at DATABASE_URL, which no program may have open; it is kept,
+        /// renamed with the time of the restore.
+        #[arg(long)]
+        replace: bool,
+    },
     /// Export events, containers, sites or types as CSV on standard output.
     Export {
         /// events, containers, sites or types.
@@ -131,6 +144,14 @@ pub enum TokenCommand {
 
 /// Runs a command other than `serve`; returns what to print on standard output.
 pub fn run_admin(command: Command, config: &Config) -> anyhow::Result<String> {
+    // These two must not create or migrate the database they name.
+    match &command {
+        Command::Backup { file } => return crate::db::backup::backup(&config.database_url, file),
+        Command::Restore { file, replace } => {
+            return crate::db::backup::restore(&config.database_url, file, *replace)
+        }
+        _ => {}
+    }
     let db = Db::connect(&config.database_url, 2)?;
     db.migrate()?;
     let mut conn = db
@@ -138,6 +159,9 @@ pub fn run_admin(command: Command, config: &Config) -> anyhow::Result<String> {
         .context("cannot get a database connection")?;
     match command {
         Command::Serve => bail!("serve is not an administrative command"),
+        Command::Backup { .. } | Command::Restore { .. } => {
+            bail!("backup and restore are answered before the database is opened")
+        }
         Command::Migrate => Ok(String::new()),
         Command::CheckFigures { repair } => check_figures(&mut conn, repair),
         Command::Import { what, file } => {

@@ -2,6 +2,7 @@
 //! `QueryResult` (or a domain outcome); [`Db`] runs them on the right pool.
 
 pub mod auth;
+pub mod backup;
 pub mod catalog;
 pub mod change;
 pub mod check;

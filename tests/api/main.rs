@@ -3,6 +3,7 @@
 
 mod access;
 mod append_only;
+mod backup;
 mod basics;
 mod browser;
 mod cli;
