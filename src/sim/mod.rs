@@ -1,6 +1,7 @@
 //! `boucle simulate`: a realistic loop played through the same code paths as the API
 //! (the database layer's recorder, shipments and wash batches), seeded so runs repeat.
 
+pub mod command;
 pub mod scenario;
 
 use anyhow::Context;
