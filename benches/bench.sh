@@ -165,7 +165,32 @@ OFFSET=$(($(get scans.used) + 100))
 rate=$(awk -v r="$(get scans)" 'BEGIN {printf "%d", r * 0.4}')
 [ $smoke = 1 ] && rate=50
 echo "  fixed rate: $rate scans a second (40% of the maximum just measured) for $soak s"
+# restart RUST_LOG LOG: the server again on its database, logging as told, its peak memory so
+# far kept in $peak.
+peak=0
+restart() {
+  local hwm
+  hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+  [ "$hwm" -gt "$peak" ] && peak=$hwm
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+  RUST_LOG=$1 "$bin" serve 2>>"$2" &
+  pid=$!
+  pids+=("$pid")
+  wait_up http://127.0.0.1:18611/api/v1/health
+}
+# The fixed-rate run on a server that logs each request's time in the server (from the
+# request read to the answer written), to tell the server's share of the tail from the
+# machine's: the load tool and the servers share the two cores.
+restart warn,boucle::http=info "$work/soak-server.log"
 soak soak http://127.0.0.1:18611 "$rate"
+read -r p99 p999 pmax < <(sed -n 's/.* \([0-9.]*\)ms$/\1/p' "$work/soak-server.log" | sort -n |
+  awk '{t[NR] = $1} END {if (NR) printf "%.1f %.1f %.1f\n", t[int(NR * 0.99)], t[int(NR * 0.999)], t[NR]}') || true
+echo "  in the server: p99 $p99 ms, p99.9 $p999 ms, max $pmax ms"
+figure soak.server.p99 "$p99"
+figure soak.server.p99.9 "$p999"
+figure soak.server.max "$pmax"
+restart warn "$work/sqlite.log"
 OFFSET=$((OFFSET + $(get soak.used) + 100))
 # Baseline R at the same fixed rate, the same way: what the machine's own stalls (SQLite's
 # checkpoints, the load tool sharing the cores) leave of the latency target.
@@ -178,7 +203,8 @@ LOAD_SECS=$(((secs + 3) / 4)) MODE=ship FROM=$SHOP TO=$WASHER BATCH=500 load shi
 figure ship.rows "$(calc "$(get ship) * 500")"
 figure R.batch.rows "$(calc "$(get R.batch) * 500")"
 load stock "http://127.0.0.1:18611/api/v1/stock?site_id=$SHOP" -H "Authorization: Bearer $TOKEN"
-figure rss "$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")"
+hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+figure rss "$((hwm > peak ? hwm : peak))"
 from=$(date -u -d '-365 days' +%Y-%m-%d)
 to=$(date -u -d '+1 day' +%Y-%m-%d)
 events=$($py -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from events").fetchone()[0])' "$work/boucle.db")

@@ -69,6 +69,10 @@ limit("scans at a fixed 40% of their maximum, p99", "soak.p99", "ms", 25,
       base="R.soak.p99", base_name="R at the same rate")
 limit("scans at a fixed 40% of their maximum, p99.9", "soak.p99.9", "ms", 100,
       base="R.soak.p99.9", base_name="R at the same rate")
+if num("soak.server.p99") is not None:
+    rows.append(("the same scans, time in the server (request read to answer written), p99 / p99.9 / max",
+                 f"{f['soak.server.p99']} / {f['soak.server.p99.9']} / {f['soak.server.max']} ms",
+                 "", "", "", ""))
 ratio("500-container shipment, events written", "ship.rows", "rows/s", "R.batch.rows", "R batched", 0.50)
 ratio("stock of one site", "stock", "req/s", "H", "H", 0.30)
 limit(f"yearly report, {int(num('report.big.events') or 0):,} events, p95", "report.big", "s", 0.5)
