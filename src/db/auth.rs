@@ -145,3 +145,31 @@ pub fn revoke_tokens(
         .set(api_tokens::revoked_at.eq(Some(now)))
         .execute(conn)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// OWASP's password storage advice for argon2id: 19 MiB of memory, 2 iterations, one lane.
+    #[test]
+    fn passwords_are_hashed_with_argon2id_at_owasp_parameters() {
+        let hash = hash_password("correct horse battery").expect("hash");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(verify_password("correct horse battery", &hash));
+        assert!(!verify_password("correct horse batterY", &hash));
+        // Two hashes of one password differ by their salt.
+        assert_ne!(hash, hash_password("correct horse battery").expect("hash"));
+    }
+
+    #[test]
+    fn tokens_are_stored_as_their_sha256_in_hex() {
+        // SHA-256 of "abc" (FIPS 180-2, appendix B.1).
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
