@@ -22,78 +22,19 @@ Exits 0 and prints one summary line when all hold; prints what broke and exits 1
 Only the Python standard library is used.
 """
 import argparse
-import json
 import os
 import random
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 
+from service import Service
+
 SHIPMENT_SIZE = 20
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Loop:
-    def __init__(self, binary, work):
-        self.binary = binary
-        self.db = os.path.join(work, "boucle.db")
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}/api/v1"
-        self.env = dict(os.environ, DATABASE_URL=self.db, BIND_ADDR=f"127.0.0.1:{self.port}",
-                        RUST_LOG="warn", MAIL_DIR=os.path.join(work, "mail"))
-        self.log = open(os.path.join(work, "serve.log"), "ab")
-        self.server = None
-        self.token = None
-
-    def cli(self, *args, stdin=""):
-        out = subprocess.run([self.binary, *args], env=self.env, input=stdin.encode(),
-                             capture_output=True, check=False)
-        if out.returncode != 0:
-            sys.exit(f"boucle {' '.join(args)} failed: {out.stderr.decode()}")
-        return out.stdout.decode().strip()
-
-    def start(self):
-        self.server = subprocess.Popen([self.binary, "serve"], env=self.env,
-                                       stdout=self.log, stderr=self.log)
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{self.base}/health", timeout=1).read()
-                return
-            except OSError:
-                if self.server.poll() is not None:
-                    sys.exit(f"the server did not start again (exit {self.server.returncode}); "
-                             f"see {self.log.name}")
-                time.sleep(0.05)
-        sys.exit("the server did not answer within 15 s")
-
-    def kill(self):
-        os.kill(self.server.pid, signal.SIGKILL)
-        self.server.wait()
-
-    def call(self, method, path, body=None, timeout=30):
-        """The answer's status and JSON body; raises OSError when the server is gone."""
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(f"{self.base}{path}", data=data, method=method)
-        req.add_header("Authorization", f"Bearer {self.token}")
-        req.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
-                return r.status, json.loads(r.read() or b"null")
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read() or b"null")
 
 
 class Ledger:
@@ -186,10 +127,8 @@ def main():
     p.add_argument("--workers", type=int, default=8)
     args = p.parse_args()
     work = tempfile.mkdtemp(prefix="boucle-crash-")
-    loop = Loop(os.path.abspath(args.binary), work)
-    loop.cli("user", "add", "--email", "crash@loop.test", "--role", "coordinator",
-             "--password-stdin", stdin="crash test passphrase\n")
-    loop.token = loop.cli("token", "create", "--email", "crash@loop.test", "--name", "crash")
+    loop = Service(os.path.abspath(args.binary), os.path.join(work, "boucle.db"), work)
+    loop.sign_in("crash@loop.test")
     loop.start()
     sites = {}
     for name, kind, lat, lon in (("Laiterie", "producer", 48.08, -1.49),
