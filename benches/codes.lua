@@ -22,8 +22,13 @@ local function now_ms()
   return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
 end
 
-local codes = {}
-for line in io.lines(os.getenv("CODES_FILE")) do codes[#codes + 1] = line end
+-- A line is a code, or a code and the site to return it at (benches/sites.sh).
+local codes, sites = {}, {}
+for line in io.lines(os.getenv("CODES_FILE")) do
+  local c, s = line:match("^(%S+)%s+(%S+)$")
+  codes[#codes + 1] = c or line
+  sites[#codes] = s
+end
 local mode = os.getenv("MODE") or "return"
 local token = os.getenv("TOKEN")
 local base = tonumber(os.getenv("OFFSET") or "0")
@@ -55,6 +60,7 @@ function delay()
 end
 
 local function code(i) return codes[(i % #codes) + 1] end
+local function site(i) return sites[(i % #codes) + 1] or os.getenv("SITE_ID") end
 
 function request()
   local first = base + (index + counter * stride) * batch
@@ -71,7 +77,7 @@ function request()
       { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token }, body)
   end
   local body = '{"scans":[{"code":"' .. code(first) .. '","action":"return","site_id":"'
-    .. os.getenv("SITE_ID") .. '"}]}'
+    .. site(first) .. '"}]}'
   return wrk.format("POST", os.getenv("SCANS_PATH") or "/api/v1/scans",
     { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token }, body)
 end
