@@ -4,7 +4,7 @@
 #
 # Usage: benches/bench.sh [--smoke]
 #   --smoke   a few seconds a step, small loads and the debug build, no target checked (CI runs
-#             it so that the kit keeps working); without it the full run takes about 20 minutes.
+#             it so that the kit keeps working); without it the full run takes about 25 minutes.
 # Environment: BENCH_FLEET (containers prepared, default 700,000), BENCH_SECONDS (each load at
 # full speed, default 20), BENCH_SOAK_SECONDS (the fixed-rate run, default 300),
 # BENCH_CONNECTIONS (default 16), BENCH_POSTGRES_URL (a server whose maintenance database may be

@@ -32,7 +32,7 @@ import threading
 import time
 import uuid
 
-from service import Service
+from service import Service, give_up
 
 SHIPMENT_SIZE = 20
 
@@ -183,12 +183,11 @@ def main():
             problems.append(f"acknowledged shipment {sid} has {shipped.get(sid, 0)} ship events")
     events = db.execute("SELECT count(*) FROM events").fetchone()[0]
     db.close()
-    figures = subprocess.run([loop.binary, "check-figures"], env=loop.env, capture_output=True, check=False)
-    if figures.returncode != 0:
-        problems.append("check-figures: " + (figures.stdout + figures.stderr).decode()[-2000:])
+    disagree = loop.figures_disagree()
+    if disagree:
+        problems.append("check-figures: " + disagree)
     if problems:
-        print("\n".join(problems[:50]), file=sys.stderr)
-        sys.exit(f"{len(problems)} problems after {args.kills} kills; the database is in {work}")
+        give_up(problems, f"after {args.kills} kills; the database is in {work}")
     print(f"{args.kills} kills survived: {len(ledger.scans)} acknowledged scans and "
           f"{len(ledger.shipments)} acknowledged shipments of {SHIPMENT_SIZE}, all in the database "
           f"({events} events); {resent} cut-off requests sent again, each recorded once; "

@@ -31,7 +31,7 @@ import tempfile
 import time
 import uuid
 
-from service import Service
+from service import Service, give_up
 
 BATCH = 50
 
@@ -166,14 +166,12 @@ def main():
         problems.append("container histories differ")
     if replayed_report != clean_report:
         problems.append(f"the loop reports differ: {replayed_report} against {clean_report}")
-    for path in (db, clean_db):
-        env = dict(os.environ, DATABASE_URL=path, RUST_LOG="warn")
-        out = subprocess.run([binary, "check-figures"], env=env, capture_output=True, check=False)
-        if out.returncode != 0:
-            problems.append(f"check-figures on {path}: {(out.stdout + out.stderr).decode()[-1500:]}")
+    for service in (server, clean):
+        disagree = service.figures_disagree()
+        if disagree:
+            problems.append(f"check-figures on {service.db}: {disagree}")
     if problems:
-        print("\n".join(problems), file=sys.stderr)
-        sys.exit(f"{len(problems)} problems; the databases are in {work}")
+        give_up(problems, f"the databases are in {work}")
     print(f"replay: {len(queue)} scans sent {args.times} times shuffled by {args.clients} clients in "
           f"{replay_secs:.1f} s ({replayed.get('recorded', 0)} recorded, {replayed.get('duplicate', 0)} "
           f"duplicates, 0 rejected): exactly {len(queue)} events, states, histories and the loop report "

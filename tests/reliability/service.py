@@ -42,6 +42,13 @@ class Service:
                  stdin="reliability test passphrase\n")
         self.token = self.cli("token", "create", "--email", email, "--name", "reliability")
 
+    def figures_disagree(self):
+        """What `boucle check-figures` says of this database when its stored figures or
+        states disagree with its events; None when they agree."""
+        out = subprocess.run([self.binary, "check-figures"], env=self.env, capture_output=True,
+                             check=False)
+        return None if out.returncode == 0 else (out.stdout + out.stderr).decode()[-2000:]
+
     def start(self):
         self.proc = subprocess.Popen([self.binary, "serve"], env=self.env,
                                      stdout=self.log, stderr=self.log)
@@ -81,3 +88,9 @@ class Service:
                 return r.status, json.loads(r.read() or b"null")
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read() or b"null")
+
+
+def give_up(problems, where):
+    """Prints the first problems found and exits 1, saying where the databases were left."""
+    print("\n".join(problems[:50]), file=sys.stderr)
+    sys.exit(f"{len(problems)} problems; {where}")
