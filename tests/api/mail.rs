@@ -256,7 +256,14 @@ async fn overdue_shipments_are_told_to_both_ends(backend: Backend) {
     .await;
     let s = ship(&app, &l.washer, &l.producer, &refs, &ago(3.0), 8.0, "van").await;
     let subject = "Expédition en retard : Laverie Uzaje → Laiterie Noyal";
-    let mails = wait_for(2, || files(&app)).await;
+    // The sweep also queues the coordinators' digest when last week or month saw events
+    // (it does on some days of the week): only the overdue mails are read here.
+    let overdue = || {
+        let mut mails = files(&app);
+        mails.retain(|m| m.subject.starts_with("Expédition en retard"));
+        mails
+    };
+    let mails = wait_for(2, overdue).await;
     assert_eq!(
         to_and_subject(&mails),
         vec![
@@ -288,7 +295,12 @@ async fn overdue_shipments_are_told_to_both_ends(backend: Backend) {
     }
     let r = app.get("/api/v1/alerts").await;
     assert_eq!(r.body["in_force"], json!([]), "received, no longer overdue");
-    assert_eq!(outbox(&app, "").await.len(), 2, "one mail per end, once");
+    let told = outbox(&app, "").await;
+    let told: Vec<_> = told
+        .iter()
+        .filter(|m| m["kind"] == "shipment_overdue")
+        .collect();
+    assert_eq!(told.len(), 2, "one mail per end, once: {told:?}");
 }
 
 async fn wash_rejects_reach_the_coordinators(backend: Backend) {
