@@ -53,7 +53,7 @@ async fn render(
         .collect();
     let body = html! {
         p.site { (site.name) }
-        (site_picker(lang, "/producer", &site, &sites, SiteKind::Producer))
+        (site_picker(staff, "/producer", &site, &sites, SiteKind::Producer))
         @for a in &alerts {
             p.notice.alert role="alert" { (a.detail) }
         }

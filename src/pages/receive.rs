@@ -48,7 +48,7 @@ pub async fn list(
     let inbound = read(&state, move |conn| Ok(shipments::inbound(conn, &id)?)).await?;
     let body = html! {
         p.site { (site.name) }
-        (site_picker(lang, "/receive", &site, &sites, SiteKind::parse(&site.kind).unwrap_or(SiteKind::Shop)))
+        (site_picker(&staff, "/receive", &site, &sites, SiteKind::parse(&site.kind).unwrap_or(SiteKind::Shop)))
         @if inbound.is_empty() {
             p #no-inbound { (tr!(lang, "Aucune livraison en route vers ce site.", "No shipment on its way to this site.")) }
         } @else {

@@ -117,7 +117,7 @@ pub async fn page(
     let title = tr!(lang, "Retours à la caisse", "Returns at the till");
     let body = html! {
         p.site { (shop.name) }
-        (site_picker(lang, "/shop", &shop, &sites, SiteKind::Shop))
+        (site_picker(&staff, "/shop", &shop, &sites, SiteKind::Shop))
         form #scan-form.card method="post" action="/shop/return" data-site=(shop.id) data-csrf=(staff.session.csrf) data-lang=(lang.as_str()) {
             input type="hidden" name="csrf" value=(staff.session.csrf);
             input type="hidden" name="site" value=(shop.id);

@@ -62,7 +62,7 @@ pub async fn page(
     let batches = read(&state, move |conn| Ok(wash::at_site(conn, &id, midnight)?)).await?;
     let body = html! {
         p.site { (site.name) }
-        (site_picker(lang, "/washer", &site, &sites, SiteKind::Washer))
+        (site_picker(&staff, "/washer", &site, &sites, SiteKind::Washer))
         (batches_table(lang, &batches))
         form.card method="post" action="/washer/batches" {
             h2 { (tr!(lang, "Nouveau lot", "New batch")) }

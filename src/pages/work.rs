@@ -53,17 +53,20 @@ pub fn codes(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// A choice among the sites of a kind, for coordinators who work for any site.
+/// A choice among the sites of a kind the user works for: shown to coordinators, who work
+/// for any site, never to a user bound to one.
 pub fn site_picker(
-    lang: Lang,
+    staff: &Staff,
     path: &str,
     current: &Site,
     sites: &[Site],
     kind: SiteKind,
 ) -> Markup {
+    let lang = staff.lang;
     let choices: Vec<&Site> = sites
         .iter()
         .filter(|s| SiteKind::parse(&s.kind) == Some(kind))
+        .filter(|s| staff.session.actor.may_act_at(&s.id))
         .collect();
     html! {
         @if choices.len() > 1 {

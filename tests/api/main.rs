@@ -2,6 +2,9 @@
 //! SQLite and (when BOUCLE_TEST_POSTGRES_URL names a server) on PostgreSQL.
 
 mod access;
+mod access_matrix;
+mod access_pages;
+mod access_parts;
 mod append_only;
 mod backup;
 mod basics;
