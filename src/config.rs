@@ -18,6 +18,8 @@ pub struct Config {
     pub mail: crate::mail::Settings,
     /// The loop's GS1 company prefix: containers then have GRAIs and Digital Link QR codes.
     pub gs1: Option<crate::domain::gs1::CompanyPrefix>,
+    /// Proxies whose `X-Forwarded-For` names the client (for counting failed sign-ins).
+    pub trusted_proxies: Vec<crate::http::throttle::Proxy>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +68,11 @@ pub const DEFAULTS: &[(&str, &str, &str)] = &[
         "the loop's GS1 company prefix (4 to 11 digits): GRAIs and GS1 Digital Link QR codes",
     ),
     ("DB_POOL_SIZE", "8", "database connections kept open"),
+    (
+        "TRUSTED_PROXIES",
+        "",
+        "addresses or networks of the reverse proxies whose X-Forwarded-For names the client, e.g. 127.0.0.1,10.0.0.0/8",
+    ),
     (
         "SMTP_URL",
         "",
@@ -202,9 +209,11 @@ impl Config {
                 })
             })
             .transpose()?;
+        let trusted_proxies = crate::http::throttle::Proxy::parse_list(&get("TRUSTED_PROXIES"))?;
         Ok(Config {
             mail,
             gs1,
+            trusted_proxies,
             database_url: get("DATABASE_URL"),
             bind_addr,
             base_url,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::views::ErrorView;
-use super::{lookup, read, write, AppState, State};
+use super::{lookup, read, throttle, write, AppState, State};
 use crate::db::auth::{
     actor_for_token, create_token as new_token, find_user_by_email, revoke_tokens, verify_password,
 };
@@ -137,9 +137,11 @@ pub struct NewToken {
         (status = 201, description = "A new token.", body = NewToken),
         (status = 401, description = "`unauthorized`: the e-mail or the password is wrong.", body = ErrorView),
         (status = 422, description = "`invalid_field`: the token has no name.", body = ErrorView),
+        (status = 429, description = "`too_many_attempts`: too many failed sign-ins for this e-mail or from this address; `Retry-After` gives the seconds to wait.", body = ErrorView),
     ))]
 pub async fn create_token(
     state: State,
+    req: HttpRequest,
     body: web::Json<TokenRequest>,
 ) -> Result<HttpResponse, AppError> {
     let TokenRequest {
@@ -153,7 +155,22 @@ pub async fn create_token(
             "name the token after the device or script that will use it, e.g. \"till 1\"",
         ));
     }
-    let user = read(&state, move |conn| Ok(find_user_by_email(conn, &email)?)).await?;
+    let email = email.trim().to_lowercase();
+    let client = throttle::client_address(&req, &state.config.trusted_proxies);
+    let now = now();
+    if let Some(until) = throttle::locked_until(&state, &email, &client, now).await? {
+        let minutes = throttle::minutes_left(until, now);
+        return Ok(HttpResponse::TooManyRequests()
+            .insert_header(("Retry-After", (until - now).num_seconds().max(1).to_string()))
+            .json(ErrorView {
+                error: "too_many_attempts".into(),
+                message: format!("too many failed sign-ins for this e-mail or from this address: try again in {minutes} min"),
+            }));
+    }
+    let user = {
+        let email = email.clone();
+        read(&state, move |conn| Ok(find_user_by_email(conn, &email)?)).await?
+    };
     // Verify off the async workers: argon2 is deliberately slow.
     let verified = match user {
         Some(user) => {
@@ -165,13 +182,15 @@ pub async fn create_token(
         None => None,
     };
     let Some(user) = verified else {
+        throttle::failed(&state, &email, &client, now).await?;
         return Err(AppError::unauthorized(
             "the e-mail or the password is wrong",
         ));
     };
     let user_id = user.id.clone();
     let token = write(&state, move |conn| {
-        Ok(new_token(conn, &user_id, name.trim(), now())?)
+        crate::db::sessions::clear_failures(conn, &email)?;
+        Ok(new_token(conn, &user_id, name.trim(), now)?)
     })
     .await?;
     let role = Role::parse(&user.role).ok_or_else(|| {

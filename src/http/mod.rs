@@ -13,6 +13,7 @@ pub mod reports;
 pub mod scans;
 pub mod shipments;
 pub mod stock;
+pub mod throttle;
 pub mod transfer;
 pub mod unsubscribe;
 pub mod views;

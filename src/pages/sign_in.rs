@@ -4,7 +4,6 @@
 use actix_web::cookie::time::Duration as CookieAge;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::TimeDelta;
 use maud::html;
 use serde::Deserialize;
 
@@ -15,14 +14,10 @@ use crate::db::auth::{find_user_by_email, random_secret, verify_password};
 use crate::db::catalog::now;
 use crate::db::sessions;
 use crate::domain::roles::Role;
-use crate::http::{read, write, State};
+use crate::http::{read, throttle, write, State};
 
 /// The double-submit cookie of the sign-in form (there is no session yet).
 const FORM_COOKIE: &str = "boucle_sign_in";
-/// Failed attempts counted over this window.
-pub const WINDOW: TimeDelta = TimeDelta::minutes(15);
-pub const MAX_PER_EMAIL: usize = 5;
-pub const MAX_PER_CLIENT: usize = 20;
 
 /// Where a role starts its day.
 pub fn home_of(role: Role) -> &'static str {
@@ -154,30 +149,10 @@ pub async fn submit(
         );
     }
     let email = f.email.trim().to_lowercase();
-    let client = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let client = throttle::client_address(&req, &state.config.trusted_proxies);
     let now = now();
-    let (by_email, by_client) = {
-        let (email, client) = (email.clone(), client.clone());
-        read(&state, move |conn| {
-            Ok(sessions::failures_since(
-                conn,
-                &email,
-                &client,
-                now - WINDOW,
-            )?)
-        })
-        .await?
-    };
-    let locked = [(by_email, MAX_PER_EMAIL), (by_client, MAX_PER_CLIENT)]
-        .into_iter()
-        .filter(|(fails, max)| fails.len() >= *max)
-        .map(|(fails, max)| fails[fails.len() - max] + WINDOW)
-        .max();
-    if let Some(until) = locked {
-        let minutes = ((until - now).num_seconds() + 59) / 60;
+    if let Some(until) = throttle::locked_until(&state, &email, &client, now).await? {
+        let minutes = throttle::minutes_left(until, now);
         let message = match lang {
             Lang::Fr => format!("Trop d'essais manqués : réessayez dans {minutes} min."),
             Lang::En => format!("Too many failed attempts: try again in {minutes} min."),
@@ -200,16 +175,7 @@ pub async fn submit(
         None => None,
     };
     let Some(user) = verified else {
-        write(&state, move |conn| {
-            Ok(sessions::record_failure(
-                conn,
-                &email,
-                &client,
-                now,
-                now - WINDOW,
-            )?)
-        })
-        .await?;
+        throttle::failed(&state, &email, &client, now).await?;
         return again(
             StatusCode::UNAUTHORIZED,
             tr!(

@@ -38,5 +38,6 @@ mod reports;
 mod reports_more;
 mod scans;
 mod simulate;
+mod throttle;
 mod undo;
 mod wash;
