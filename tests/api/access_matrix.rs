@@ -118,16 +118,7 @@ async fn no_role_reaches_another_sites_data_through_the_api(backend: Backend) {
                 "{path} {}",
                 body.as_ref().map(Value::to_string).unwrap_or_default()
             );
-            let mut req = t
-                .app
-                .client
-                .request(method.clone(), format!("{}{path}", t.app.address))
-                .bearer_auth(&token);
-            req = match body {
-                Some(Value::String(csv)) => req.header("Content-Type", "text/csv").body(csv),
-                Some(b) => req.json(&b),
-                None => req,
-            };
+            let req = t.app.request(method.clone(), &path, Some(&token), body);
             let r = req.send().await.expect("request sent");
             let status = r.status();
             let text = r.text().await.expect("body");
@@ -156,7 +147,6 @@ async fn no_role_reaches_another_sites_data_through_the_api(backend: Backend) {
         .collect();
     let missing: Vec<_> = ops.difference(&covered).collect();
     assert!(missing.is_empty(), "operations without a case: {missing:?}");
-    assert_eq!(tried, 3 * cases(&t, "x").len());
 
     // Without a token, every route but the open ones says 401.
     for (op, method, path, _, expect) in cases(&t, "x") {

@@ -72,22 +72,15 @@ async fn ok(app: &TestApp, method: Method, path: &str, body: Value) -> Value {
     r.body
 }
 
+/// Ships `codes` on day `day` of November; returns the shipment's id.
 async fn ship(app: &TestApp, from: &str, to: &str, codes: &[String], day: u32) -> String {
-    let body = json!({"from_site_id": from, "to_site_id": to, "codes": codes,
-        "departed_at": format!("2026-11-{day:02}T08:00:00Z"), "vehicle": "van"});
-    let s = ok(app, Method::POST, "/api/v1/shipments", body).await;
-    s["id"].as_str().expect("shipment id").to_owned()
+    let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+    let at = format!("2026-11-{day:02}T08:00:00Z");
+    crate::reports::ship(app, from, to, &codes, &at, 10.0, "van").await
 }
 
 async fn receive(app: &TestApp, id: &str, day: u32) {
-    let at = json!({"at": format!("2026-11-{day:02}T12:00:00Z")});
-    ok(
-        app,
-        Method::POST,
-        &format!("/api/v1/shipments/{id}/receive"),
-        at,
-    )
-    .await;
+    crate::reports::receive(app, id, &format!("2026-11-{day:02}T12:00:00Z")).await;
 }
 
 async fn scan_all(

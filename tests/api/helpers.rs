@@ -213,6 +213,27 @@ impl TestApp {
         create_token(c, &user.id, "test", boucle::db::catalog::now()).expect("token")
     }
 
+    /// A request to the service; a string body goes as CSV, any other as JSON.
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> reqwest::RequestBuilder {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        match body {
+            Some(Value::String(csv)) => req.header("content-type", "text/csv").body(csv),
+            Some(b) => req.json(&b),
+            None => req,
+        }
+    }
+
     pub async fn send(
         &self,
         method: reqwest::Method,
@@ -220,15 +241,7 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Reply {
-        let mut req = self
-            .client
-            .request(method, format!("{}{path}", self.address));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
+        let req = self.request(method, path, token, body);
         let resp = req.send().await.expect("request sent");
         let status = resp.status();
         let text = resp.text().await.expect("body read");

@@ -101,18 +101,7 @@ impl Checker<'_> {
         body: Option<Value>,
     ) -> Answer {
         let template = template_of(&self.doc, path);
-        let mut req = self
-            .app
-            .client
-            .request(method.clone(), format!("{}{path}", self.app.address));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        req = match body {
-            Some(Value::String(csv)) => req.header("content-type", "text/csv").body(csv),
-            Some(b) => req.json(&b),
-            None => req,
-        };
+        let req = self.app.request(method.clone(), path, token, body);
         let resp = req.send().await.expect("request sent");
         let status = resp.status();
         let content_type = resp
