@@ -24,6 +24,7 @@ pub const ERROR_CODES: &[&str] = &[
     "internal_error",
     "service_unavailable",
     "invalid_row",
+    "too_many_attempts",
     // Per scan, in a rejected result.
     "unknown_code",
     "invalid_id",

@@ -36,13 +36,21 @@ fn every_error_code_is_documented_and_used() {
         assert!(doc.contains(&format!("`{c}`")), "{c} is not in docs/API.md");
         assert!(code.contains(&format!("\"{c}\"")), "{c} is never used");
     }
-    // Codes given to Rejection::new or AppError constructors must be listed.
-    for (i, _) in code.match_indices("Rejection::new(\"") {
-        let rest = &code[i + "Rejection::new(\"".len()..];
-        let used = &rest[..rest.find('"').expect("closing quote")];
-        assert!(
-            boucle::error::ERROR_CODES.contains(&used),
-            "{used} is used but not listed"
-        );
+    // Codes given to Rejection::new or AppError constructors, or written straight into an
+    // error's body, must be listed.
+    for before in [
+        "Rejection::new(\"",
+        "AppError::bad_request(\"",
+        "AppError::unprocessable(\"",
+        "error: \"",
+    ] {
+        for (i, _) in code.match_indices(before) {
+            let rest = &code[i + before.len()..];
+            let used = &rest[..rest.find('"').expect("closing quote")];
+            assert!(
+                boucle::error::ERROR_CODES.contains(&used),
+                "{used} is used but not listed"
+            );
+        }
     }
 }
