@@ -6,7 +6,8 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
-use crate::db::auth::{create_token, find_user_by_email, revoke_tokens};
+use crate::db::audit::By;
+use crate::db::auth::{create_token, find_user_by_email, revoke_tokens, Revoke};
 use crate::db::catalog::now;
 use crate::db::{write_tx, Db};
 use crate::domain::roles::Role;
@@ -70,6 +71,19 @@ pub enum Command {
         /// renamed with the time of the restore.
         #[arg(long)]
         replace: bool,
+    },
+    /// Print the audit log, newest first: sign-ins, tokens made and revoked, users added.
+    Audit {
+        /// Only entries of this action: sign_in, sign_in_failed, sign_in_refused, sign_out,
+        /// token_created, token_revoked or user_added.
+        #[arg(long)]
+        action: Option<String>,
+        /// Only entries where this e-mail acted or was acted on.
+        #[arg(long)]
+        email: Option<String>,
+        /// How many entries, at most.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
     },
     /// Export events, containers, sites or types as CSV on standard output.
     Export {
@@ -173,6 +187,11 @@ pub fn run_admin(command: Command, config: &Config) -> anyhow::Result<String> {
             let summary = simulate(&db, config, &args)?;
             Ok(summary)
         }
+        Command::Audit {
+            action,
+            email,
+            limit,
+        } => audit(&mut conn, action.as_deref(), email, limit),
         Command::Demo(_) => bail!("demo is not an administrative command"),
         Command::Openapi => bail!("openapi needs no database"),
         Command::User {
@@ -203,7 +222,7 @@ pub fn run_admin(command: Command, config: &Config) -> anyhow::Result<String> {
                 password: &password,
             };
             write_tx(&mut conn, |conn| -> anyhow::Result<String> {
-                match crate::db::users::add(conn, &new, now())? {
+                match crate::db::users::add(conn, &new, &By::command_line(), now())? {
                     Ok(user) => {
                         eprintln!("added {} user {} ({})", role.as_str(), user.email, user.id);
                         Ok(String::new())
@@ -221,7 +240,13 @@ pub fn run_admin(command: Command, config: &Config) -> anyhow::Result<String> {
                 if name.trim().is_empty() {
                     bail!("--name must not be empty: name the device or script that will use the token");
                 }
-                Ok(create_token(conn, &user.id, name.trim(), now())?)
+                Ok(create_token(
+                    conn,
+                    &user,
+                    name.trim(),
+                    &By::command_line(),
+                    now(),
+                )?)
             })
         }
         Command::Token {
@@ -229,7 +254,13 @@ pub fn run_admin(command: Command, config: &Config) -> anyhow::Result<String> {
         } => write_tx(&mut conn, |conn| {
             let user = find_user_by_email(conn, &email)?
                 .with_context(|| format!("no user has the e-mail {email}"))?;
-            let n = revoke_tokens(conn, &user.id, None, name.as_deref(), now())?;
+            let which = Revoke {
+                user_id: &user.id,
+                email: &user.email,
+                token_id: None,
+                name: name.as_deref(),
+            };
+            let n = revoke_tokens(conn, &which, &By::command_line(), now())?;
             eprintln!("revoked {n} token(s) of {email}");
             Ok(String::new())
         }),
@@ -248,6 +279,50 @@ fn refusal(why: &crate::db::users::Refusal) -> String {
         Refusal::UnknownSite(id) => format!("no site has the id {id}"),
         Refusal::WrongSite(r, name, kind) => format!("a {} user cannot belong to {name}, which is a {kind}", r.as_str()),
     }
+}
+
+fn audit(
+    conn: &mut crate::db::DbConnection,
+    action: Option<&str>,
+    email: Option<String>,
+    limit: i64,
+) -> anyhow::Result<String> {
+    use crate::db::audit::{list, AuditAction, Filter};
+    let action = action
+        .map(|a| {
+            AuditAction::parse(a).with_context(|| {
+                format!(
+                    "--action {a:?} is not known; give one of {}",
+                    AuditAction::choices()
+                )
+            })
+        })
+        .transpose()?;
+    if limit < 1 {
+        bail!("--limit {limit} lists nothing; give 1 or more");
+    }
+    let email = email.map(|e| e.trim().to_lowercase());
+    let filter = Filter {
+        action,
+        email,
+        before: None,
+        limit,
+    };
+    let entries = list(conn, &filter)?.unwrap_or_default();
+    let mut out = String::from("at\taction\tactor\tsubject\tclient\tdetail\n");
+    for e in entries {
+        let at = crate::domain::time::rfc3339::text(&e.at);
+        let dash = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+        out.push_str(&format!(
+            "{at}\t{}\t{}\t{}\t{}\t{}\n",
+            e.action,
+            dash(e.actor),
+            dash(e.subject),
+            dash(e.client),
+            e.detail
+        ));
+    }
+    Ok(out.trim_end().to_owned())
 }
 
 fn read_password() -> anyhow::Result<String> {

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use super::audit::{self, AuditAction, By};
 use super::models::{ApiToken, User};
 use super::schema::{api_tokens, users};
 use super::DbConnection;
@@ -71,24 +72,35 @@ pub fn random_secret() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Creates a token for the user and returns it; only its hash is kept.
+/// Creates a token for the user and returns it; only its hash is kept. The audit log says
+/// who made it.
 pub fn create_token(
     conn: &mut DbConnection,
-    user_id: &str,
+    user: &User,
     name: &str,
+    by: &By,
     now: chrono::NaiveDateTime,
 ) -> QueryResult<String> {
     let token = format!("bcl_{}", random_secret());
     diesel::insert_into(api_tokens::table)
         .values(ApiToken {
             id: uuid::Uuid::now_v7().to_string(),
-            user_id: user_id.to_owned(),
+            user_id: user.id.clone(),
             name: name.to_owned(),
             token_hash: token_hash(&token),
             created_at: now,
             revoked_at: None,
         })
         .execute(conn)?;
+    let detail = format!("token {name:?}");
+    audit::record(
+        conn,
+        AuditAction::TokenCreated,
+        by,
+        Some(&user.email),
+        &detail,
+        now,
+    )?;
     Ok(token)
 }
 
@@ -123,14 +135,23 @@ pub fn actor_of(user: User) -> anyhow::Result<Actor> {
     })
 }
 
-/// Revokes tokens: the one with this id, or all of the user's with this name. Returns how many.
+/// Which of a user's tokens to revoke: the one with this id, or all of them with this name,
+/// or all of them.
+pub struct Revoke<'a> {
+    pub user_id: &'a str,
+    pub email: &'a str,
+    pub token_id: Option<&'a str>,
+    pub name: Option<&'a str>,
+}
+
+/// Revokes tokens and returns how many; the audit log says who did, when any was.
 pub fn revoke_tokens(
     conn: &mut DbConnection,
-    user_id: &str,
-    token_id: Option<&str>,
-    name: Option<&str>,
+    which: &Revoke,
+    by: &By,
     now: chrono::NaiveDateTime,
 ) -> QueryResult<usize> {
+    let (user_id, token_id, name) = (which.user_id, which.token_id, which.name);
     let mut query = diesel::update(api_tokens::table)
         .filter(api_tokens::user_id.eq(user_id))
         .filter(api_tokens::revoked_at.is_null())
@@ -141,9 +162,25 @@ pub fn revoke_tokens(
     if let Some(name) = name {
         query = query.filter(api_tokens::name.eq(name));
     }
-    query
+    let n = query
         .set(api_tokens::revoked_at.eq(Some(now)))
-        .execute(conn)
+        .execute(conn)?;
+    if n > 0 {
+        let detail = match (token_id, name) {
+            (Some(_), _) => "the token of the request".to_owned(),
+            (None, Some(name)) => format!("{n} token(s) named {name:?}"),
+            (None, None) => format!("all {n} token(s)"),
+        };
+        audit::record(
+            conn,
+            AuditAction::TokenRevoked,
+            by,
+            Some(which.email),
+            &detail,
+            now,
+        )?;
+    }
+    Ok(n)
 }
 
 #[cfg(test)]

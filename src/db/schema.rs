@@ -292,6 +292,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Append-only (migration 13): sign-ins, tokens and users added, who did it and from where.
+    audit_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        action -> Text,
+        actor_id -> Nullable<Text>,
+        actor -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        client -> Nullable<Text>,
+        detail -> Text,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(events -> containers (container_id));
@@ -321,4 +335,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     web_sessions,
     sign_in_failures,
     holdings,
+    audit_log,
 );

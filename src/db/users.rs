@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::audit::{self, AuditAction, By};
 use super::auth::{find_user_by_email, insert_user};
 use super::catalog::find_site;
 use super::models::User;
@@ -39,10 +40,11 @@ pub enum Refusal {
     WrongSite(Role, String, String),
 }
 
-/// Adds the user, or says why not.
+/// Adds the user, or says why not; the audit log says who did.
 pub fn add(
     conn: &mut DbConnection,
     new: &NewUser,
+    by: &By,
     now: NaiveDateTime,
 ) -> anyhow::Result<Result<User, Refusal>> {
     let email = new.email.trim().to_lowercase();
@@ -79,6 +81,18 @@ pub fn add(
     };
     insert_user(conn, &user)?;
     crate::mail::prefs::set(conn, &user.id, Some(new.language), &[], now)?;
+    let detail = match &user.site_id {
+        Some(site) => format!("role {}, site {site}", user.role),
+        None => format!("role {}", user.role),
+    };
+    audit::record(
+        conn,
+        AuditAction::UserAdded,
+        by,
+        Some(&user.email),
+        &detail,
+        now,
+    )?;
     Ok(Ok(user))
 }
 

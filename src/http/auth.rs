@@ -7,11 +7,11 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::throttle::Unsuccessful::{Failed, Refused};
 use super::views::ErrorView;
-use super::{lookup, read, throttle, write, AppState, State};
-use crate::db::auth::{
-    actor_for_token, create_token as new_token, find_user_by_email, revoke_tokens, verify_password,
-};
+use super::{lookup, throttle, write, AppState, State};
+use crate::db::audit::By;
+use crate::db::auth::{actor_for_token, create_token as new_token, revoke_tokens, Revoke};
 use crate::db::catalog::now;
 use crate::domain::roles::{Actor, Role};
 use crate::error::AppError;
@@ -159,6 +159,7 @@ pub async fn create_token(
     let client = throttle::client_address(&req, &state.config.trusted_proxies);
     let now = now();
     if let Some(until) = throttle::locked_until(&state, &email, &client, now).await? {
+        throttle::unsuccessful(&state, Refused, "token", &email, &client, now).await?;
         let minutes = throttle::minutes_left(until, now);
         return Ok(HttpResponse::TooManyRequests()
             .insert_header(("Retry-After", (until - now).num_seconds().max(1).to_string()))
@@ -167,30 +168,17 @@ pub async fn create_token(
                 message: format!("too many failed sign-ins for this e-mail or from this address: try again in {minutes} min"),
             }));
     }
-    let user = {
-        let email = email.clone();
-        read(&state, move |conn| Ok(find_user_by_email(conn, &email)?)).await?
-    };
-    // Verify off the async workers: argon2 is deliberately slow.
-    let verified = match user {
-        Some(user) => {
-            let hash = user.password_hash.clone();
-            web::block(move || verify_password(&password, &hash))
-                .await?
-                .then_some(user)
-        }
-        None => None,
-    };
-    let Some(user) = verified else {
-        throttle::failed(&state, &email, &client, now).await?;
+    let Some(user) = throttle::verify(&state, &email, &password).await? else {
+        throttle::unsuccessful(&state, Failed, "token", &email, &client, now).await?;
         return Err(AppError::unauthorized(
             "the e-mail or the password is wrong",
         ));
     };
-    let user_id = user.id.clone();
+    let owner = user.clone();
     let token = write(&state, move |conn| {
         crate::db::sessions::clear_failures(conn, &email)?;
-        Ok(new_token(conn, &user_id, name.trim(), now)?)
+        let by = By::user(&owner.id, &owner.email, &client);
+        Ok(new_token(conn, &owner, name.trim(), &by, now)?)
     })
     .await?;
     let role = Role::parse(&user.role).ok_or_else(|| {
@@ -210,11 +198,22 @@ pub async fn create_token(
 /// Revokes the token that signs this request.
 #[utoipa::path(delete, path = "/api/v1/auth/token", operation_id = "revokeToken", tag = "sign-in",
     responses((status = 204, description = "The token no longer signs anything.")))]
-pub async fn revoke_token(state: State, authed: Authed) -> Result<HttpResponse, AppError> {
-    let user_id = authed.actor.user_id.clone();
-    let token_id = authed.token_id.clone();
+pub async fn revoke_token(
+    state: State,
+    req: HttpRequest,
+    authed: Authed,
+) -> Result<HttpResponse, AppError> {
+    let client = throttle::client_address(&req, &state.config.trusted_proxies);
     write(&state, move |conn| {
-        Ok(revoke_tokens(conn, &user_id, Some(&token_id), None, now())?)
+        let actor = &authed.actor;
+        let which = Revoke {
+            user_id: &actor.user_id,
+            email: &actor.email,
+            token_id: Some(&authed.token_id),
+            name: None,
+        };
+        let by = By::user(&actor.user_id, &actor.email, &client);
+        Ok(revoke_tokens(conn, &which, &by, now())?)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

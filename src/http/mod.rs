@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`: one module per resource, handlers kept thin.
 
+pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod containers;
@@ -131,6 +132,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/me/notifications", web::put().to(mail::put_prefs))
                 .route("/outbox", web::get().to(outbox::list_outbox))
                 .route("/outbox/{id}/retry", web::post().to(outbox::retry))
+                .route("/audit", web::get().to(audit::list_audit))
                 .default_service(web::to(not_found)),
         )
         .route("/8003/{grai}", web::get().to(containers::digital_link))
@@ -190,6 +192,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/v1/me/notifications"),
     ("GET", "/api/v1/outbox"),
     ("POST", "/api/v1/outbox/{id}/retry"),
+    ("GET", "/api/v1/audit"),
 ];
 
 /// The routes outside `/api/v1` that programs follow: the link in a GS1 QR code, and the

@@ -12,8 +12,8 @@ use utoipa::openapi::{
 };
 use utoipa::{Modify, OpenApi};
 
+use super::{audit, outbox, stock, transfer, unsubscribe, wash, State};
 use super::{auth, catalog, containers, epcis, factors, flows, mail, reports, scans, shipments};
-use super::{outbox, stock, transfer, unsubscribe, wash, State};
 use crate::error::{AppError, ERROR_CODES};
 
 #[derive(OpenApi)]
@@ -70,6 +70,7 @@ are `YYYY-MM-DD` (from included, to excluded, 00:00 UTC); times are RFC 3339.",
         mail::put_prefs,
         outbox::list_outbox,
         outbox::retry,
+        audit::list_audit,
         containers::digital_link,
         unsubscribe::unsubscribe_page,
         unsubscribe::unsubscribe,

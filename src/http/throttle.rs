@@ -5,11 +5,16 @@
 
 use std::net::IpAddr;
 
-use actix_web::HttpRequest;
+use std::sync::OnceLock;
+
+use actix_web::{web, HttpRequest};
 use chrono::{NaiveDateTime, TimeDelta};
 
 use super::{read, write, State};
 use crate::config::ConfigError;
+use crate::db::audit::{self, AuditAction, By};
+use crate::db::auth::{find_user_by_email, hash_password, random_secret, verify_password};
+use crate::db::models::User;
 use crate::db::sessions;
 use crate::error::AppError;
 
@@ -121,27 +126,72 @@ pub async fn locked_until(
         .max())
 }
 
+/// The user of `email` if `password` is theirs. Off the async workers, as argon2 is
+/// deliberately slow; an unknown e-mail costs the same time as a wrong password, so that
+/// timing does not tell which e-mails have accounts.
+pub async fn verify(state: &State, email: &str, password: &str) -> Result<Option<User>, AppError> {
+    static UNKNOWN: OnceLock<String> = OnceLock::new();
+    let user = {
+        let email = email.to_owned();
+        read(state, move |conn| Ok(find_user_by_email(conn, &email)?)).await?
+    };
+    let hash = match &user {
+        Some(u) => u.password_hash.clone(),
+        None => match UNKNOWN.get() {
+            Some(hash) => hash.clone(),
+            None => {
+                let hash = web::block(|| hash_password(&random_secret())).await??;
+                UNKNOWN.get_or_init(|| hash).clone()
+            }
+        },
+    };
+    let password = password.to_owned();
+    let right = web::block(move || verify_password(&password, &hash)).await?;
+    Ok(user.filter(|_| right))
+}
+
 /// Whole minutes from `now` to `until`, rounded up.
 pub fn minutes_left(until: NaiveDateTime, now: NaiveDateTime) -> i64 {
     ((until - now).num_seconds() + 59) / 60
 }
 
-/// Counts a failed sign-in.
-pub async fn failed(
+/// A sign-in that did not happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unsuccessful {
+    /// A wrong e-mail or password: counted towards the wait.
+    Failed,
+    /// Refused without a try, for too many failures.
+    Refused,
+}
+
+/// Writes a sign-in through `way` (the page, or a token) that did not happen in the audit
+/// log; a failure also counts towards the wait.
+pub async fn unsuccessful(
     state: &State,
+    what: Unsuccessful,
+    way: &'static str,
     email: &str,
     client: &str,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
+    let (action, detail) = match what {
+        Unsuccessful::Failed => (
+            AuditAction::SignInFailed,
+            format!("{way}: wrong e-mail or password"),
+        ),
+        Unsuccessful::Refused => (
+            AuditAction::SignInRefused,
+            format!("{way}: too many failed sign-ins"),
+        ),
+    };
     let (email, client) = (email.to_owned(), client.to_owned());
     write(state, move |conn| {
-        Ok(sessions::record_failure(
-            conn,
-            &email,
-            &client,
-            now,
-            now - WINDOW,
-        )?)
+        if what == Unsuccessful::Failed {
+            sessions::record_failure(conn, &email, &client, now, now - WINDOW)?;
+        }
+        let by = By::nobody(&client);
+        audit::record(conn, action, &by, Some(&email), &detail, now)?;
+        Ok(())
     })
     .await
 }

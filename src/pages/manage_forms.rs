@@ -2,11 +2,12 @@
 //! page saying what was added or what was wrong.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::session::Staff;
 use super::{see_other, tr, words, Lang, PageError};
+use crate::db::audit::By;
 use crate::db::catalog::{self, now};
 use crate::db::users::{self, NewUser, Refusal};
 use crate::domain::roles::Role;
@@ -260,6 +261,7 @@ fn said(lang: Lang, why: &Refusal) -> String {
 pub async fn add_user(
     state: State,
     staff: Staff,
+    req: HttpRequest,
     form: web::Form<UserForm>,
 ) -> Result<HttpResponse, PageError> {
     staff.coordinator()?;
@@ -281,6 +283,8 @@ pub async fn add_user(
     let (Some(role), Some(language)) = (Role::parse(&f.role), Lang::parse(&f.language)) else {
         return Ok(back("users", Err(format!("{} / {}", f.role, f.language))));
     };
+    let client = crate::http::throttle::client_address(&req, &state.config.trusted_proxies);
+    let admin = staff.session.actor.clone();
     let added = write(&state, move |conn| {
         let site = Some(f.site.as_str()).filter(|s| !s.is_empty());
         let new = NewUser {
@@ -290,7 +294,8 @@ pub async fn add_user(
             language,
             password: &f.password,
         };
-        Ok(users::add(conn, &new, now())?)
+        let by = By::user(&admin.user_id, &admin.email, &client);
+        Ok(users::add(conn, &new, &by, now())?)
     })
     .await?;
     Ok(match added {

@@ -10,11 +10,13 @@ use serde::Deserialize;
 use super::layout;
 use super::session::{constant_time_eq, cookie, Staff, Visitor, SESSION_COOKIE};
 use super::{see_other, tr, Lang, PageError};
-use crate::db::auth::{find_user_by_email, random_secret, verify_password};
+use crate::db::audit::{self, AuditAction, By};
+use crate::db::auth::random_secret;
 use crate::db::catalog::now;
 use crate::db::sessions;
 use crate::domain::roles::Role;
-use crate::http::{read, throttle, write, State};
+use crate::http::throttle::Unsuccessful::{Failed, Refused};
+use crate::http::{throttle, write, State};
 
 /// The double-submit cookie of the sign-in form (there is no session yet).
 const FORM_COOKIE: &str = "boucle_sign_in";
@@ -152,6 +154,7 @@ pub async fn submit(
     let client = throttle::client_address(&req, &state.config.trusted_proxies);
     let now = now();
     if let Some(until) = throttle::locked_until(&state, &email, &client, now).await? {
+        throttle::unsuccessful(&state, Refused, "page", &email, &client, now).await?;
         let minutes = throttle::minutes_left(until, now);
         let message = match lang {
             Lang::Fr => format!("Trop d'essais manqués : réessayez dans {minutes} min."),
@@ -159,23 +162,8 @@ pub async fn submit(
         };
         return again(StatusCode::TOO_MANY_REQUESTS, &message);
     }
-    let user = {
-        let email = email.clone();
-        read(&state, move |conn| Ok(find_user_by_email(conn, &email)?)).await?
-    };
-    let password = f.password.clone();
-    let verified = match user {
-        Some(u) => {
-            let hash = u.password_hash.clone();
-            web::block(move || verify_password(&password, &hash))
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?
-                .then_some(u)
-        }
-        None => None,
-    };
-    let Some(user) = verified else {
-        throttle::failed(&state, &email, &client, now).await?;
+    let Some(user) = throttle::verify(&state, &email, &f.password).await? else {
+        throttle::unsuccessful(&state, Failed, "page", &email, &client, now).await?;
         return again(
             StatusCode::UNAUTHORIZED,
             tr!(
@@ -186,10 +174,19 @@ pub async fn submit(
         );
     };
     let role = Role::parse(&user.role).unwrap_or(Role::Shop);
-    let user_id = user.id.clone();
     let secret = write(&state, move |conn| {
         sessions::clear_failures(conn, &email)?;
-        Ok(sessions::start(conn, &user_id, now)?)
+        let secret = sessions::start(conn, &user.id, now)?;
+        let by = By::user(&user.id, &user.email, &client);
+        audit::record(
+            conn,
+            AuditAction::SignIn,
+            &by,
+            Some(&user.email),
+            "page",
+            now,
+        )?;
+        Ok(secret)
     })
     .await?;
     let secure = secure(&req);
@@ -214,11 +211,28 @@ pub struct CsrfForm {
 pub async fn sign_out(
     state: State,
     staff: Staff,
+    req: HttpRequest,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
     staff.check_csrf(&form.csrf)?;
-    let id = staff.session.id.clone();
-    write(&state, move |conn| Ok(sessions::end(conn, &id, now())?)).await?;
+    let client = throttle::client_address(&req, &state.config.trusted_proxies);
+    let session = staff.session;
+    write(&state, move |conn| {
+        if sessions::end(conn, &session.id, now())? > 0 {
+            let actor = &session.actor;
+            let by = By::user(&actor.user_id, &actor.email, &client);
+            audit::record(
+                conn,
+                AuditAction::SignOut,
+                &by,
+                Some(&actor.email),
+                "page",
+                now(),
+            )?;
+        }
+        Ok(())
+    })
+    .await?;
     let mut gone = cookie(SESSION_COOKIE, String::new(), false);
     gone.make_removal();
     Ok(HttpResponse::SeeOther()

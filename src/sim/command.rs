@@ -3,6 +3,7 @@
 use anyhow::{bail, Context};
 
 use crate::config::Config;
+use crate::db::audit::By;
 use crate::db::auth::{create_token, hash_password, insert_user};
 use crate::db::catalog::now;
 use crate::db::models::User;
@@ -106,7 +107,7 @@ pub fn prepare_demo(config: &mut Config, args: &SimArgs) -> anyhow::Result<Strin
             created_at: now(),
         };
         insert_user(c, &user)?;
-        Ok(create_token(c, &user.id, "demo", now())?)
+        Ok(create_token(c, &user, "demo", &By::command_line(), now())?)
     })?;
     let today = chrono::Utc::now().date_naive();
     let from = today - chrono::Days::new(u64::from(args.days));

@@ -84,6 +84,7 @@ fn cases(t: &Two, email: &str) -> Vec<(&'static str, Method, String, Option<Valu
         ("getMyNotifications", M::GET, on("/me/notifications"), None, Own),
         ("putMyNotifications", M::PUT, on("/me/notifications"), Some(json!({"language": "fr"})), Own),
         ("listOutbox", M::GET, on("/outbox"), None, Refused),
+        ("listAudit", M::GET, on("/audit"), None, Refused),
         ("retryMail", M::POST, on("/outbox/0192f0aa-0000-7000-8000-0000000000bb/retry"), Some(json!({})), Refused),
         ("resolveDigitalLink", M::GET, "/8003/06141410000123".to_owned(), None, Open),
         // The page asks to confirm; the secret is checked when the form is sent.

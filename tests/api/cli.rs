@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 
 use crate::helpers::{fresh_database, Backend};
 
-fn boucle(db: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
+pub(crate) fn boucle(db: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_boucle"))
         .args(args)
         .env("DATABASE_URL", db)

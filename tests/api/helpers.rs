@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use boucle::config::Config;
+use boucle::db::audit::By;
 use boucle::db::auth::{create_token, hash_password, insert_user};
 use boucle::db::models::User;
 use boucle::db::{Db, DbConnection};
@@ -210,7 +211,14 @@ impl TestApp {
             created_at: boucle::db::catalog::now(),
         };
         insert_user(c, &user).expect("insert user");
-        create_token(c, &user.id, "test", boucle::db::catalog::now()).expect("token")
+        create_token(
+            c,
+            &user,
+            "test",
+            &By::command_line(),
+            boucle::db::catalog::now(),
+        )
+        .expect("token")
     }
 
     /// A request to the service; a string body goes as CSV, any other as JSON.

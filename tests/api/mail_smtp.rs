@@ -141,6 +141,7 @@ async fn until_up(client: &reqwest::Client, base: &str) {
 }
 
 async fn a_crash_between_queuing_and_sending_delivers_once(backend: Backend) {
+    use boucle::db::audit::By;
     use boucle::db::auth::{create_token, hash_password, insert_user};
     let fresh = fresh_database(backend);
     let db = boucle::db::Db::connect(&fresh.url, 1).expect("database");
@@ -158,7 +159,7 @@ async fn a_crash_between_queuing_and_sending_delivers_once(backend: Backend) {
             created_at: now,
         };
         insert_user(&mut conn, &user).expect("user");
-        create_token(&mut conn, &user.id, "test", now).expect("token")
+        create_token(&mut conn, &user, "test", &By::command_line(), now).expect("token")
     };
     let client = reqwest::Client::new();
     let port = closed_port();

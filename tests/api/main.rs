@@ -6,6 +6,7 @@ mod access_matrix;
 mod access_pages;
 mod access_parts;
 mod append_only;
+mod audit;
 mod backup;
 mod basics;
 mod browser;

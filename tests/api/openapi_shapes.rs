@@ -212,6 +212,13 @@ async fn every_answer_matches_the_document(backend: Backend) {
     )
     .await;
     c.get("/api/v1/outbox?status=queued").await;
+    let audit = c.get("/api/v1/audit?action=token_created&limit=5").await;
+    let tokens = audit.as_array().expect("a list");
+    assert!((1..=5).contains(&tokens.len()), "{audit}");
+    assert!(
+        tokens.iter().all(|e| e["action"] == "token_created"),
+        "{audit}"
+    );
     let refusal = c
         .refused(Method::POST, "/api/v1/outbox/none/retry", None)
         .await;

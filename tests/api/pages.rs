@@ -147,13 +147,7 @@ async fn signing_in_sets_a_guarded_session_cookie() {
     let before = app.count_events();
 
     // Signing out ends the session: the cookie opens nothing any more.
-    let out = client()
-        .post(format!("{}/sign-out", app.address))
-        .header(header::COOKIE, &cookie)
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .expect("signed out");
+    let out = sign_out(&app, &cookie, &csrf).await;
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
     let again = client()
         .get(format!("{}/shop", app.address))
@@ -250,6 +244,17 @@ fn ended_sessions(app: &TestApp) -> i64 {
         .count()
         .get_result(&mut *conn)
         .expect("count")
+}
+
+/// Posts the sign-out form of the session of `cookie`.
+pub async fn sign_out(app: &TestApp, cookie: &str, csrf: &str) -> reqwest::Response {
+    client()
+        .post(format!("{}/sign-out", app.address))
+        .header(header::COOKIE, cookie)
+        .form(&[("csrf", csrf)])
+        .send()
+        .await
+        .expect("signed out")
 }
 
 /// The `Cookie` header of a browser signed in as `email`.
