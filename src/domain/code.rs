@@ -270,6 +270,37 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)
+        ))]
+
+        /// Any serial's code reads back as it, and any one wrong character or swap of two
+        /// different neighbours in it is caught.
+        #[test]
+        fn any_code_round_trips_and_catches_one_typo(
+            serial in 0..SERIAL_LIMIT,
+            pos in 0usize..8,
+            sym in 0usize..32,
+        ) {
+            let code = ShortCode::from_serial(serial);
+            proptest::prop_assert_eq!(ShortCode::parse(&code.display("ZW"), "ZW"), Ok(code.clone()));
+            let chars: Vec<char> = code.to_string().replace('-', "").chars().collect();
+            let mut typo = chars.clone();
+            typo[pos] = ALPHABET[sym] as char;
+            if typo != chars {
+                let text: String = typo.into_iter().collect();
+                proptest::prop_assert!(ShortCode::parse(&text, "").is_err(), "{}", text);
+            }
+            if pos < 7 && chars[pos] != chars[pos + 1] {
+                let mut swapped = chars.clone();
+                swapped.swap(pos, pos + 1);
+                let text: String = swapped.into_iter().collect();
+                proptest::prop_assert_eq!(ShortCode::parse(&text, ""), Err(CodeError::Check));
+            }
+        }
+    }
+
     #[test]
     fn the_scanned_url_is_understood() {
         let code = ShortCode::from_serial(77);
