@@ -5,29 +5,16 @@ use diesel::prelude::*;
 
 use super::schema::events;
 
-// The events table again, to find the undone events within a query of events.
-diesel::alias! {
-    pub const UNDOS: Alias<Undos> = events as undos;
-}
-
 /// Filters a query of events down to the loop's history: no `undo` event, and no event an
-/// `undo` names.
+/// `undo` names. The undo is looked up by the unique index on `undoes`, row by row: a list of
+/// every undo of the loop, built for each query, made each fold cost as much as the loop had
+/// undos (the soak found it, docs/RELIABILITY.md).
 #[macro_export]
 macro_rules! live_events {
     () => {
         $crate::db::schema::events::action.ne("undo").and(
-            $crate::db::schema::events::id.ne_all(
-                $crate::db::undo::UNDOS
-                    .filter(
-                        $crate::db::undo::UNDOS
-                            .field($crate::db::schema::events::undoes)
-                            .is_not_null(),
-                    )
-                    .select(
-                        $crate::db::undo::UNDOS
-                            .field($crate::db::schema::events::undoes)
-                            .assume_not_null(),
-                    ),
+            ::diesel::dsl::sql::<::diesel::sql_types::Bool>(
+                "NOT EXISTS (SELECT 1 FROM events AS undos WHERE undos.undoes = events.id)",
             ),
         )
     };
