@@ -2,9 +2,14 @@
 --
 -- MODE=return: one `return` scan a request at SITE_ID (`POST /api/v1/scans`).
 -- MODE=ship:   one shipment of BATCH containers a request from FROM to TO (`POST /api/v1/shipments`).
+-- MODE=cycle:  a return scan of each container in turn, then, once all are returned, the undo
+--              of each return (`POST /api/v1/scans/{id}/undo`), then a return again, and so
+--              on: a load that can last as long as wanted on the same containers (the soak).
 -- SCANS_PATH sends the scans elsewhere (to a baseline's /r, for the same load on it).
 -- CODES_FILE lists the codes, one a line; OFFSET skips those used by earlier runs; THREADS is
 -- wrk's -t. A request counts as recorded when it answers 200 with no refused container.
+--
+-- WINDOW (seconds) also prints the percentiles of each window of the run (the soak's drift).
 --
 -- RATE (requests a second, all threads together) paces the requests to that fixed rate; run
 -- it with one connection a thread (-t N -c N). Latency is then measured from the moment each
@@ -41,6 +46,12 @@ hist = {}
 -- The slowest answer due in each second of the run (seconds of the monotonic clock), to
 -- tell a steady tail from a few stalls.
 worst = {}
+-- Per window of WINDOW seconds from the first request, a histogram like hist, flat (wrk
+-- cannot copy nested tables between threads): key window * SPAN + bucket.
+windows = {}
+local SPAN = 10000000
+local window_ms = 1000 * tonumber(os.getenv("WINDOW") or "0")
+local start_ms = nil
 local counter, stride, interval, due, sent = 0, 1, 0, nil, nil
 
 function setup(thread)
@@ -63,11 +74,28 @@ local function code(i) return codes[(i % #codes) + 1] end
 local function site(i) return sites[(i % #codes) + 1] or os.getenv("SITE_ID") end
 
 function request()
+  if rate > 0 and due == nil then
+    -- wrk builds one request before the run to check the script (delay() comes before every
+    -- request of the run): give it one that uses no container.
+    return wrk.format("GET", "/api/v1/health")
+  end
   local first = base + (index + counter * stride) * batch
   counter = counter + 1
   last = first + batch - base
   sent = due or now_ms()
   if due then due = due + interval end
+  if mode == "cycle" then
+    local n = #codes
+    local c, round = first % n, math.floor(first / n)
+    local function id(r) return string.format("%08x-0000-4000-8000-%012x", r, c) end
+    local headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token }
+    if round % 2 == 1 then
+      return wrk.format("POST", "/api/v1/scans/" .. id(round - 1) .. "/undo", headers, "{}")
+    end
+    local body = '{"scans":[{"id":"' .. id(round) .. '","code":"' .. codes[c + 1]
+      .. '","action":"return","site_id":"' .. site(c) .. '"}]}'
+    return wrk.format("POST", "/api/v1/scans", headers, body)
+  end
   if mode == "ship" then
     local list = {}
     for i = 0, batch - 1 do list[#list + 1] = '"' .. code(first + i) .. '"' end
@@ -95,7 +123,32 @@ function response(status, headers, body)
     hist[bucket] = (hist[bucket] or 0) + 1
     local second = math.floor(sent / 1000)
     worst[second] = math.max(worst[second] or 0, bucket)
+    if window_ms > 0 then
+      start_ms = start_ms or sent
+      local w = math.floor((sent - start_ms) / window_ms) + 1
+      local key = w * SPAN + math.max(0, math.min(bucket, SPAN - 1))
+      windows[key] = (windows[key] or 0) + 1
+    end
   end
+end
+
+-- The given percentiles of a histogram {bucket: count}, in milliseconds.
+local function percentiles_of(histogram, wanted)
+  local buckets, total = {}, 0
+  for bucket, n in pairs(histogram) do
+    buckets[#buckets + 1] = bucket
+    total = total + n
+  end
+  table.sort(buckets)
+  local out, seen, k = {}, 0, 1
+  for _, bucket in ipairs(buckets) do
+    seen = seen + histogram[bucket]
+    while k <= #wanted and seen >= total * wanted[k] / 100 do
+      out[k] = (bucket + 1) / 10
+      k = k + 1
+    end
+  end
+  return out, total
 end
 
 function done(summary, latency, requests)
@@ -142,5 +195,19 @@ function done(summary, latency, requests)
       io.write(string.format("latency from due time p%s: %.1f ms\n", percentiles[k], (bucket + 1) / 10))
       k = k + 1
     end
+  end
+  -- Each window's requests and p50, p99, p99.9 (the last window may be short).
+  local merged_windows = {}
+  for _, t in ipairs(threads) do
+    for key, n in pairs(t:get("windows")) do
+      local w, bucket = math.floor(key / SPAN), key % SPAN
+      merged_windows[w] = merged_windows[w] or {}
+      merged_windows[w][bucket] = (merged_windows[w][bucket] or 0) + n
+    end
+  end
+  for w = 1, #merged_windows do
+    local p, n = percentiles_of(merged_windows[w] or {}, { 50, 99, 99.9 })
+    io.write(string.format("window %d: %d requests, p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms\n",
+      w, n, p[1] or 0, p[2] or 0, p[3] or 0))
   end
 end
