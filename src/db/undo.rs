@@ -12,11 +12,11 @@ use super::schema::events;
 #[macro_export]
 macro_rules! live_events {
     () => {
-        $crate::db::schema::events::action.ne("undo").and(
-            ::diesel::dsl::sql::<::diesel::sql_types::Bool>(
+        $crate::db::schema::events::action
+            .ne("undo")
+            .and(::diesel::dsl::sql::<::diesel::sql_types::Bool>(
                 "NOT EXISTS (SELECT 1 FROM events AS undos WHERE undos.undoes = events.id)",
-            ),
-        )
+            ))
     };
 }
 
