@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Authed;
 use super::views::{utc, ErrorView};
-use super::{read, State};
+use super::{page_limit, read, State};
 use crate::db::audit::{list, AuditAction, Entry, Filter};
 use crate::error::AppError;
 
@@ -88,13 +88,7 @@ pub async fn list_audit(
         })?),
         None => None,
     };
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(AppError::bad_request(
-            "invalid_query",
-            format!("limit={limit} is out of range; give 1 to 1000"),
-        ));
-    }
+    let limit = page_limit(q.limit)?;
     let filter = Filter {
         action,
         email: q.email.map(|e| e.trim().to_lowercase()),

@@ -386,6 +386,19 @@ pub fn refused(r: crate::db::scans::Rejection) -> AppError {
     AppError::new(status, r.code, r.message)
 }
 
+/// The `limit` of a listing: 1 to 1,000, 100 when absent.
+pub fn page_limit(limit: Option<i64>) -> Result<i64, AppError> {
+    let limit = limit.unwrap_or(100);
+    if (1..=1000).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(AppError::bad_request(
+            "invalid_query",
+            format!("limit={limit} is out of range; give 1 to 1000"),
+        ))
+    }
+}
+
 /// A number that must be finite and at least `min`.
 pub fn check_number(field: &str, value: f64, min: f64) -> Result<f64, AppError> {
     if value.is_finite() && value >= min {

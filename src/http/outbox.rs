@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Authed;
 use super::views::ErrorView;
-use super::{read, write, State};
+use super::{page_limit, read, write, State};
 use crate::db::catalog::now;
 use crate::error::AppError;
 use crate::mail::outbox::{self, OutboxRow, STATUSES};
@@ -81,13 +81,7 @@ pub async fn list_outbox(
             ),
         ));
     }
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(AppError::bad_request(
-            "invalid_query",
-            format!("limit={limit} is out of range; give 1 to 1000"),
-        ));
-    }
+    let limit = page_limit(q.limit)?;
     let rows = read(&state, move |conn| {
         Ok(outbox::list(conn, q.status.as_deref(), limit)?)
     })
