@@ -10,6 +10,7 @@
 -- wrk's -t. A request counts as recorded when it answers 200 with no refused container.
 --
 -- WINDOW (seconds) also prints the percentiles of each window of the run (the soak's drift).
+-- SLOWEST_FILE (with RATE) is written with the slowest answer of each second.
 --
 -- RATE (requests a second, all threads together) paces the requests to that fixed rate; run
 -- it with one connection a thread (-t N -c N). Latency is then measured from the moment each
@@ -185,6 +186,19 @@ function done(summary, latency, requests)
     shown[i] = string.format("+%d s: %.1f ms", seconds[i] - first, (slowest[seconds[i]] + 1) / 10)
   end
   io.write("slowest seconds: " .. table.concat(shown, ", ") .. "\n")
+  -- SLOWEST_FILE: the slowest answer of every second, one line each (seconds of the
+  -- monotonic clock, milliseconds), to lay beside what the machine did at the time.
+  local path = os.getenv("SLOWEST_FILE")
+  if path then
+    local f = io.open(path, "w")
+    local by_time = {}
+    for second in pairs(slowest) do by_time[#by_time + 1] = second end
+    table.sort(by_time)
+    for _, second in ipairs(by_time) do
+      f:write(string.format("%d %.1f\n", second, (slowest[second] + 1) / 10))
+    end
+    f:close()
+  end
   local buckets = {}
   for bucket in pairs(merged) do buckets[#buckets + 1] = bucket end
   table.sort(buckets)

@@ -15,7 +15,9 @@
 # (as the benchmark kit does). The soak then returns each container of the loop in turn, then
 # undoes each return, then returns it again (benches/codes.lua, MODE=cycle), paced to the fixed
 # rate by 8 connections, with latency taken from each request's due time. The server's
-# resident memory is read every 10 seconds.
+# resident memory is read every 10 seconds, and what it and the machine do every second
+# (tests/reliability/watch.py), which the slowest seconds are shown beside at the end
+# (tests/reliability/stalls.py); the logs are kept in target/soak/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 short=0
@@ -79,11 +81,14 @@ echo "  the cycle returns and undoes $left containers in turn"
   done
 ) &
 sampler=$!
+"$py" tests/reliability/watch.py "$pid" "$work/soak.db" "$work/machine.log" &
 out=$(CODES_FILE=$work/cycle.codes MODE=cycle RATE=$rate THREADS=8 WINDOW=$window \
+  SLOWEST_FILE=$work/slowest.log \
   wrk -t8 -c8 -d"${seconds}s" --timeout 30s -s benches/codes.lua http://127.0.0.1:18631 2>&1) || {
   echo "$out" | tail -20; exit 1; }
 kill $sampler 2>/dev/null || true
 echo "$out" | grep -E 'Requests/sec|recorded|latency from|window|slowest|Non-2xx|Socket errors' | sed 's/^/  /'
+"$py" tests/reliability/stalls.py "$work/slowest.log" "$work/machine.log" | sed 's/^/  /'
 
 # The verdict: errors, the p99 of the first and the last full window, the memory.
 "$py" - "$work/rss.log" "$window" "$short" <<EOF
