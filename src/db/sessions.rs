@@ -72,7 +72,7 @@ pub fn find(
             User::as_select(),
             users::language,
         ))
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     let Some((csrf, seen, user, language)) = found else {
         return Ok(None);

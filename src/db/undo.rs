@@ -47,7 +47,8 @@ pub fn undo(
         .inner_join(containers::table)
         .filter(events::id.eq(event_id))
         .select((Event::as_select(), Container::as_select()))
-        .first(conn)
+        // Not `first()`: its bound `LIMIT` made SQLite plan the statement again at every undo.
+        .get_result(conn)
         .optional()?;
     let refuse = |code, message: String, container| {
         Ok(Outcome::rejected(
