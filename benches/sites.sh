@@ -3,8 +3,11 @@
 # one database: how much of the PostgreSQL figure of the kit is scans of one site waiting for
 # each other's counter and holdings rows (docs/PERFORMANCE.md).
 #
-# Usage: benches/sites.sh; BENCH_POSTGRES_URL names a server (default: .ci/postgres.sh),
-# BENCH_SECONDS each load (default 10), BENCH_CONNECTIONS (default 16).
+# Usage: benches/sites.sh [NAME=BINARY ...]; BENCH_POSTGRES_URL names a server (default:
+# .ci/postgres.sh), BENCH_SECONDS each load (default 10), BENCH_CONNECTIONS (default 16).
+# Without arguments it measures the release build of this tree; with them, each named binary
+# in turn (say, before=/tmp/boucle-before after=target/release/boucle), each on a fresh
+# database, so that a change is measured against what came before in one run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${BENCH_SECONDS:-10}
@@ -14,12 +17,18 @@ per=5000
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk curl; }
 py=/usr/bin/python3
 [ -x $py ] || py=python3
-cargo build --release -q --bin boucle
-bin=$PWD/target/release/boucle
+if [ $# = 0 ]; then
+  cargo build --release -q --bin boucle
+  set -- "this=$PWD/target/release/boucle"
+fi
 work=$(mktemp -d)
 server=
 trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work"' EXIT
-postgres_url=${BENCH_POSTGRES_URL:-$(.ci/postgres.sh)}
+postgres_url=${BENCH_POSTGRES_URL:-$(.ci/postgres.sh | tail -1)}
+echo "PostgreSQL, $conns connections, $(date -u +%Y-%m-%d), $(nproc) cores"
+for named in "$@"; do
+name=${named%%=*} bin=${named#*=}
+rm -f "$work"/shop* "$work"/spread
 psql -q "$postgres_url" -c "DROP DATABASE IF EXISTS bench_sites" -c "CREATE DATABASE bench_sites" >/dev/null
 export DATABASE_URL=${postgres_url%/*}/bench_sites BIND_ADDR=127.0.0.1:18614 RUST_LOG=warn
 echo 'bench passphrase' | "$bin" user add --email bench@sites.test --role coordinator --password-stdin >/dev/null 2>&1
@@ -60,6 +69,7 @@ run() {
     wrk -t2 -c"$conns" -d"${secs}s" --timeout 30s -s benches/codes.lua http://127.0.0.1:18614 |
     awk -v what="$1" '/Requests\/sec/ {r = $2} /recorded:/ {rec = $0} END {printf "%s: %s scans a second (%s)\n", what, r, rec}'
 }
-echo "PostgreSQL, $conns connections, $(date -u +%Y-%m-%d), $(nproc) cores"
-run "one shop" "$work/shop0"
-run "$shops shops" "$work/spread"
+run "$name, one shop" "$work/shop0"
+run "$name, $shops shops" "$work/spread"
+kill $server; wait $server 2>/dev/null || true; server=
+done

@@ -177,7 +177,9 @@ pub fn run_admin(command: Command, config: &Config) -> anyhow::Result<String> {
         Command::Migrate => Ok(String::new()),
         Command::CheckFigures { repair } => check_figures(&mut conn, repair),
         Command::Import { what, file } => {
-            crate::interop::cli::import(&mut conn, config, &what, &file)
+            let out = crate::interop::cli::import(&mut conn, config, &what, &file)?;
+            crate::db::deltas::fold(&mut conn)?;
+            Ok(out)
         }
         Command::Export { what, from, to } => {
             crate::interop::cli::export(&mut conn, &what, from.as_deref(), to.as_deref())
@@ -185,6 +187,7 @@ pub fn run_admin(command: Command, config: &Config) -> anyhow::Result<String> {
         Command::Simulate(args) => {
             drop(conn);
             let summary = simulate(&db, config, &args)?;
+            crate::db::deltas::fold(&mut *db.write_conn()?)?;
             Ok(summary)
         }
         Command::Audit {

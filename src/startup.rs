@@ -14,7 +14,7 @@ pub struct Application {
     port: u16,
     server: Server,
     mail: crate::mail::sender::MailThread,
-    checkpoints: Option<crate::db::checkpoint::Checkpointer>,
+    upkeep: crate::db::checkpoint::Upkeep,
 }
 
 impl Application {
@@ -36,7 +36,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         tracing::info!(address = %listener.local_addr()?, database = db.backend.as_str(), "Boucle is listening");
         let mail = crate::mail::sender::spawn(db.clone(), config.clone())?;
-        let checkpoints = crate::db::checkpoint::spawn(&db)?;
+        let upkeep = crate::db::checkpoint::spawn(&db)?;
         let state = web::Data::new(AppState { db, config });
         let server = HttpServer::new(move || {
             App::new()
@@ -52,7 +52,7 @@ impl Application {
             port,
             server,
             mail,
-            checkpoints,
+            upkeep,
         })
     }
 
@@ -60,11 +60,11 @@ impl Application {
         self.port
     }
 
-    /// Serves until the server stops; the mail and checkpoint threads stop with it (or when this future is
+    /// Serves until the server stops; the mail and upkeep threads stop with it (or when this future is
     /// dropped).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let _mail = self.mail;
-        let _checkpoints = self.checkpoints;
+        let _upkeep = self.upkeep;
         self.server.await
     }
 }

@@ -177,6 +177,7 @@ pub fn differences(conn: &mut DbConnection, fresh: &Recomputed) -> anyhow::Resul
 /// Replaces the stored counters, loads, trips and holdings with the recomputed ones.
 pub fn repair(conn: &mut DbConnection, fresh: &Recomputed) -> anyhow::Result<()> {
     diesel::delete(daily_figures::table).execute(conn)?;
+    super::deltas::forget_figures(conn)?;
     diesel::delete(shipment_loads::table).execute(conn)?;
     add(conn, &fresh.counters)?;
     for ((shipment, type_id), n) in &fresh.loads {

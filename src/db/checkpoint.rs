@@ -1,4 +1,5 @@
-//! Checkpoints of SQLite's write-ahead log on a thread of the server's own.
+//! The server's upkeep thread: checkpoints of SQLite's write-ahead log, or on PostgreSQL
+//! the folding of the counters' deltas.
 //!
 //! By default the transaction whose commit fills the log past 1,000 pages copies the log into
 //! the database file before it returns: under steady scans that is a request in every few
@@ -24,38 +25,42 @@ pub const WRITER_LIMIT: &str = "PRAGMA wal_autocheckpoint = 10000;";
 const EVERY: Duration = Duration::from_millis(100);
 
 /// The running thread; dropping this stops it.
-pub struct Checkpointer {
+pub struct Upkeep {
     stop: Arc<AtomicBool>,
 }
 
-impl Drop for Checkpointer {
+impl Drop for Upkeep {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
     }
 }
 
-/// Starts the thread on a SQLite database (none is needed on PostgreSQL). Its errors are
-/// logged and the next round tries again; a final checkpoint runs when it stops.
-pub fn spawn(db: &Db) -> anyhow::Result<Option<Checkpointer>> {
-    if db.backend != Backend::Sqlite {
-        return Ok(None);
-    }
+/// Starts the server's upkeep thread: on SQLite it checkpoints the log, on PostgreSQL it
+/// folds the counters' deltas ([`super::deltas`]), each a tenth of a second. Its errors are
+/// logged and the next round tries again; a last round runs when it stops.
+pub fn spawn(db: &Db) -> anyhow::Result<Upkeep> {
     let db = db.clone();
     let stop = Arc::new(AtomicBool::new(false));
     let stopped = stop.clone();
+    let mut round: u64 = 0;
     std::thread::Builder::new()
-        .name("boucle-checkpoint".into())
+        .name("boucle-upkeep".into())
         .spawn(move || loop {
             let last = stopped.load(Ordering::Relaxed);
-            if let Err(e) = checkpoint(&db) {
-                tracing::warn!(error.cause_chain = ?e, "checkpoint of the SQLite log failed");
+            let done = match db.backend {
+                Backend::Sqlite => checkpoint(&db),
+                Backend::Postgres => super::deltas::upkeep(&db, round),
+            };
+            if let Err(e) = done {
+                tracing::warn!(error.cause_chain = ?e, backend = db.backend.as_str(), "upkeep of the database failed");
             }
             if last {
                 break;
             }
+            round += 1;
             std::thread::sleep(EVERY);
         })?;
-    Ok(Some(Checkpointer { stop }))
+    Ok(Upkeep { stop })
 }
 
 /// Copies what it can of the log into the database file, waiting for nobody.

@@ -15,11 +15,16 @@ pub(crate) fn placeholder(conn: &DbConnection, n: usize) -> String {
     }
 }
 
-/// Adds `delta` to the counters, creating the rows it needs.
+/// Adds `delta` to the counters: in place on SQLite, as deltas on PostgreSQL, where
+/// concurrent writers would otherwise wait on each other's counter rows (migration 14).
 pub fn add(conn: &mut DbConnection, delta: &Contributions) -> QueryResult<()> {
     for (key, c) in delta {
         let day = key.day.format("%Y-%m-%d").to_string();
-        super::prepared::add_figures(key, &day, c).run(conn)?;
+        if matches!(conn, DbConnection::Sqlite(_)) {
+            super::prepared::add_figures(key, &day, c).run(conn)?;
+        } else {
+            super::prepared::append_figures(key, &day, c).run(conn)?;
+        }
     }
     Ok(())
 }

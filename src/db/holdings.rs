@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
 use super::schema::holdings;
+use super::schema::holdings_now;
 use super::DbConnection;
 
 /// What the triggers count, from the rows themselves: in transit at the destination,
@@ -41,16 +42,16 @@ pub fn differences(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
     .into_iter()
     .map(|r| ((r.site_id, r.type_id, r.state, r.condition), r.n))
     .collect();
-    let kept: BTreeMap<Key, i64> = holdings::table
-        .filter(holdings::n.ne(0))
+    let kept: BTreeMap<Key, i64> = holdings_now::table
+        .filter(holdings_now::n.ne(0))
         .select((
             (
-                holdings::site_id,
-                holdings::type_id,
-                holdings::state,
-                holdings::condition,
+                holdings_now::site_id,
+                holdings_now::type_id,
+                holdings_now::state,
+                holdings_now::condition,
             ),
-            holdings::n,
+            holdings_now::n,
         ))
         .load::<(Key, i64)>(conn)?
         .into_iter()
@@ -77,6 +78,7 @@ pub fn differences(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
 /// Replaces the holdings with a count of the rows.
 pub fn rebuild(conn: &mut DbConnection) -> QueryResult<()> {
     diesel::delete(holdings::table).execute(conn)?;
+    super::deltas::forget_holdings(conn)?;
     let sql =
         format!("INSERT INTO holdings (site_id, type_id, state, condition, n) {FROM_CONTAINERS}");
     crate::each_backend!(&mut *conn, db => diesel::sql_query(&sql).execute(db))?;

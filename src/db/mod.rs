@@ -9,6 +9,7 @@ pub mod change;
 pub mod check;
 pub mod checkpoint;
 pub mod containers;
+pub mod deltas;
 pub mod epcis;
 pub mod factors;
 pub mod figures;

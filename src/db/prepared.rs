@@ -227,16 +227,42 @@ static ADD_FIGURES: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// Adds `c` to the counters of `key`, creating its row if needed. `INSERT ... ON CONFLICT DO
-/// UPDATE` has the same form on both databases, and stays correct with several writers.
+/// Adds `c` to the counters of `key` in place, creating its row if needed (SQLite, whose
+/// single writer waits on nobody).
 pub fn add_figures<'a>(key: &'a Key, day: &'a str, c: &Counters) -> Prepared<'a, FiguresRow> {
+    Prepared::new(&ADD_FIGURES, figure_values(key, day, c))
+}
+
+/// Names the statement appending to the counters' deltas.
+pub struct FigureDeltaRow;
+
+static APPEND_FIGURES: LazyLock<String> = LazyLock::new(|| {
+    let fields = Counters::FIELDS;
+    format!(
+        "INSERT INTO daily_figure_deltas (day, site_id, type_id, {}) VALUES (?, ?, ?, {})",
+        fields.join(", "),
+        vec!["?"; fields.len()].join(", "),
+    )
+});
+
+/// Appends `c` to the counters' deltas of `key` (PostgreSQL: a new row, no lock on a row
+/// that concurrent writers share; `deltas::fold` adds it to the counters later).
+pub fn append_figures<'a>(
+    key: &'a Key,
+    day: &'a str,
+    c: &Counters,
+) -> Prepared<'a, FigureDeltaRow> {
+    Prepared::new(&APPEND_FIGURES, figure_values(key, day, c))
+}
+
+fn figure_values<'a>(key: &'a Key, day: &'a str, c: &Counters) -> Vec<Value<'a>> {
     let mut values = vec![
         Value::Text(day),
         Value::Text(&key.site_id),
         Value::Text(&key.type_id),
     ];
     values.extend(c.values().into_iter().map(Value::Int));
-    Prepared::new(&ADD_FIGURES, values)
+    values
 }
 
 /// Names the statement counting containers on board of a shipment.

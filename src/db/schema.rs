@@ -293,6 +293,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// A view (migration 14): `holdings` plus the deltas not folded yet (PostgreSQL), one row
+    /// a key. Read the holdings here; write them only through the triggers.
+    holdings_now (site_id, type_id, state, condition) {
+        site_id -> Text,
+        type_id -> Text,
+        state -> Text,
+        condition -> Text,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     /// Append-only (migration 13): sign-ins, tokens and users added, who did it and from where.
     audit_log (id) {
         id -> Text,
@@ -335,5 +347,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     web_sessions,
     sign_in_failures,
     holdings,
+    holdings_now,
     audit_log,
 );

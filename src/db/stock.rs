@@ -6,7 +6,8 @@ use chrono::{Days, NaiveDate};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::schema::{holdings, sites};
+use super::schema::holdings_now as holdings;
+use super::schema::sites;
 use super::sums::fills_by_site_and_type;
 use super::DbConnection;
 use crate::domain::state::{Condition, Place};

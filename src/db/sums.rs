@@ -124,7 +124,7 @@ impl Filtered {
 }
 
 /// Counters summed over the days in [from, to), grouped by `group` (a column of
-/// daily_figures), with the scope's filters.
+/// daily_figures_now), with the scope's filters.
 fn summed(
     conn: &mut DbConnection,
     group: Option<&str>,
@@ -158,7 +158,7 @@ fn summed(
         None => ("CAST('all' AS TEXT)".to_owned(), String::new()),
     };
     f.sql = format!(
-        "SELECT {key} AS group_key, {} FROM daily_figures WHERE {}{grouping}",
+        "SELECT {key} AS group_key, {} FROM daily_figures_now WHERE {}{grouping}",
         sums.join(", "),
         conds.join(" AND ")
     );
@@ -333,7 +333,7 @@ pub fn stored(conn: &mut DbConnection) -> QueryResult<Contributions> {
     let mut f = Filtered::new();
     let cols = Counters::FIELDS.join(", ");
     f.sql = format!(
-        "SELECT day || '|' || site_id || '|' || type_id AS group_key, {cols} FROM daily_figures"
+        "SELECT day || '|' || site_id || '|' || type_id AS group_key, {cols} FROM daily_figures_now"
     );
     let rows: Vec<SummedRow> = f.load(conn)?;
     Ok(rows

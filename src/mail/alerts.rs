@@ -11,7 +11,8 @@ use super::{texts, Kind, Lang};
 use crate::config::Config;
 use crate::db::catalog::find_type;
 use crate::db::models::Site;
-use crate::db::schema::{alerts, collection_thresholds, holdings, low_stock_thresholds};
+use crate::db::schema::holdings_now as holdings;
+use crate::db::schema::{alerts, collection_thresholds, low_stock_thresholds};
 use crate::db::DbConnection;
 use crate::domain::state::{Condition, Place, SiteKind};
 

@@ -13,6 +13,7 @@ mod browser;
 mod cli;
 mod containers;
 mod csv_io;
+mod deltas;
 mod epcis;
 mod epcis_capture;
 mod flows;

@@ -1,0 +1,2 @@
+DROP VIEW holdings_now;
+DROP VIEW daily_figures_now;
