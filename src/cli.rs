@@ -187,7 +187,6 @@ pub fn run_admin(command: Command, config: &Config) -> anyhow::Result<String> {
         Command::Simulate(args) => {
             drop(conn);
             let summary = simulate(&db, config, &args)?;
-            crate::db::deltas::fold(&mut *db.write_conn()?)?;
             Ok(summary)
         }
         Command::Audit {

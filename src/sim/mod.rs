@@ -283,7 +283,7 @@ impl Sim<'_> {
     }
 
     /// One day, each of its rounds in its own transaction, as the sites would record them
-    /// (and so that SQLite's write-ahead log is checkpointed between them).
+    /// (and so that SQLite's write-ahead log is checkpointed between them), then a fold.
     fn play_day(&mut self, conn: &mut DbConnection, day: u32) -> anyhow::Result<()> {
         let sunday = (self.start + chrono::Days::new(u64::from(day))).weekday() == Weekday::Sun;
         let restock = day % self.opts.scenario.restock_every == 0;
@@ -307,6 +307,9 @@ impl Sim<'_> {
                 })?;
             }
         }
+        // On PostgreSQL, the day's counters into the tables, so that the deltas of a long
+        // simulation never pile up for the readers to add (a no-op on SQLite).
+        crate::db::deltas::fold(conn)?;
         Ok(())
     }
 }
