@@ -86,10 +86,10 @@ impl Backend {
 }
 
 /// Set on every SQLite connection; the busy timeout first, so the others wait for a lock.
-/// Reads go through a memory map of the first 32 MB of the file (the hot pages: the schema,
-/// the upper levels of the indexes) and the page cache beyond it: mapped pages count as the
-/// server's resident memory, and with a map of 1 GB a server on a 1.6 GB database stood at
-/// 1 GB resident (docs/PERFORMANCE.md).
+/// Reads go through a memory map of the first 32 MB of the file (the schema, and the upper
+/// levels of the indexes while the database is young) and the page cache beyond it: mapped
+/// pages count as the server's resident memory, and with a map of 1 GB a server on a 1.6 GB
+/// database stood at 1 GB resident (docs/PERFORMANCE.md).
 const SQLITE_CONNECTION_PRAGMAS: &str =
     "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
      PRAGMA mmap_size = 33554432;";
@@ -100,7 +100,14 @@ const SQLITE_CONNECTION_PRAGMAS: &str =
 #[derive(Debug)]
 struct SqlitePragmas {
     checkpoints: Checkpoints,
+    writer: bool,
 }
+
+/// The single writer's page cache, 32 MB (SQLite's default is 2 MB): every write walks the
+/// indexes it inserts into from their roots, and as the database grows their upper levels are
+/// allocated further into the file, past the memory map. With 2 MB, the soak's p99 grew with
+/// the database (docs/RELIABILITY.md).
+const WRITER_CACHE: &str = "PRAGMA cache_size = -32768;";
 
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
@@ -109,6 +116,10 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
                 .map_err(diesel::r2d2::Error::QueryError)?;
             if self.checkpoints == Checkpoints::Background {
                 c.batch_execute(checkpoint::WRITER_LIMIT)
+                    .map_err(diesel::r2d2::Error::QueryError)?;
+            }
+            if self.writer {
+                c.batch_execute(WRITER_CACHE)
                     .map_err(diesel::r2d2::Error::QueryError)?;
             }
         }
@@ -160,21 +171,24 @@ impl Db {
                     .with_context(|| format!("cannot set up the SQLite database file {url}"))?;
             }
         }
-        let build = |size: u32| {
+        let build = |size: u32, writer: bool| {
             Pool::builder()
                 .max_size(size)
                 .connection_timeout(Duration::from_secs(10))
                 // A SQLite connection is a file, never lost: no `SELECT 1` at each checkout.
                 // A PostgreSQL one is tested, so a restarted server costs no request.
                 .test_on_check_out(backend == Backend::Postgres)
-                .connection_customizer(Box::new(SqlitePragmas { checkpoints }))
+                .connection_customizer(Box::new(SqlitePragmas {
+                    checkpoints,
+                    writer,
+                }))
                 .build(ConnectionManager::<DbConnection>::new(url))
                 .with_context(|| format!("cannot open a pool on {}", redact(url)))
         };
-        let reader = build(pool_size)?;
+        let reader = build(pool_size, false)?;
         let writer = match backend {
             Backend::Postgres => reader.clone(),
-            Backend::Sqlite => build(1)?,
+            Backend::Sqlite => build(1, true)?,
         };
         Ok(Db {
             backend,
