@@ -64,10 +64,6 @@ pub fn fold(conn: &mut DbConnection) -> QueryResult<bool> {
 fn fold_sql() -> String {
     let fields = Counters::FIELDS;
     let sums: Vec<String> = fields.iter().map(|f| format!("sum({f})")).collect();
-    let adds: Vec<String> = fields
-        .iter()
-        .map(|f| format!("{f} = daily_figures.{f} + excluded.{f}"))
-        .collect();
     format!(
         "WITH moved AS (DELETE FROM daily_figure_deltas RETURNING *) \
          INSERT INTO daily_figures (day, site_id, type_id, {}) \
@@ -80,7 +76,7 @@ fn fold_sql() -> String {
          ON CONFLICT (site_id, type_id, state, condition) DO UPDATE SET n = holdings.n + excluded.n;",
         fields.join(", "),
         sums.join(", "),
-        adds.join(", "),
+        super::prepared::figures_added(),
     )
 }
 

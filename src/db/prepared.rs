@@ -219,13 +219,19 @@ static ADD_FIGURES: LazyLock<String> = LazyLock::new(|| {
          ON CONFLICT (day, site_id, type_id) DO UPDATE SET {}",
         fields.join(", "),
         vec!["?"; fields.len()].join(", "),
-        fields
-            .iter()
-            .map(|f| format!("{f} = daily_figures.{f} + excluded.{f}"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        figures_added(),
     )
 });
+
+/// `fills = daily_figures.fills + excluded.fills, ...`: the SET list of an upsert adding to
+/// the counters (here, and in the fold of PostgreSQL's deltas).
+pub(crate) fn figures_added() -> String {
+    Counters::FIELDS
+        .iter()
+        .map(|f| format!("{f} = daily_figures.{f} + excluded.{f}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// Adds `c` to the counters of `key` in place, creating its row if needed (SQLite, whose
 /// single writer waits on nobody).
