@@ -13,7 +13,7 @@ use chrono::NaiveDateTime;
 use diesel::backend::Backend;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, HasSqlType, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Double, HasSqlType, Nullable, Text, Timestamp};
 use diesel::{QueryResult, RunQueryDsl};
 
 use super::models::{Container, NewEvent};
@@ -120,26 +120,63 @@ impl<Q, ST: diesel::expression::TypedExpressionType> Query for Select<'_, Q, ST>
 
 impl<Q, ST, Conn> RunQueryDsl<Conn> for Select<'_, Q, ST> {}
 
-/// Names the statement finding the oldest dirty container of a shop.
-pub struct OldestDirty;
+/// Names the statement reading what a shop's collection alert depends on.
+pub struct CollectionState;
 
-/// When the longest-waiting dirty container at `site_id` was last scanned. The state and
-/// condition are written in the statement, not bound: SQLite uses the partial index
-/// `containers_dirty_since` only when it can see them, and would plan a statement with bound
-/// values for them again at every execution.
-pub fn oldest_dirty(site_id: &str) -> Select<'_, OldestDirty, Nullable<Timestamp>> {
+/// What a shop's collection alert depends on: its dirty containers, when the longest-waiting
+/// of them was last scanned, its own thresholds (if it has them) and whether the alert is in
+/// force.
+pub type CollectionRow = (i64, Option<NaiveDateTime>, Option<i64>, Option<f64>, i64);
+
+/// The SQL types of [`CollectionRow`].
+pub type CollectionTypes = (
+    BigInt,
+    Nullable<Timestamp>,
+    Nullable<BigInt>,
+    Nullable<Double>,
+    BigInt,
+);
+
+/// Reads a shop's [`CollectionRow`] in one statement rather than four: on PostgreSQL each is
+/// a round trip, in every scan at a shop.
+///
+/// The state and condition are written in the statement, not bound: SQLite uses the partial
+/// index `containers_dirty_since` only when it can see them, and would plan a statement with
+/// bound values for them again at every execution. `ORDER BY … LIMIT 1` (a literal limit)
+/// rather than `MIN()`: PostgreSQL, with statistics that predate a burst of returns, planned
+/// `MIN()` as a pass over every dirty container of the site (4,891 index entries, 5 ms, in
+/// each scan) instead of reading the first.
+pub fn collection_state<'a>(
+    site_id: &'a str,
+    kind: &'a str,
+) -> Select<'a, CollectionState, CollectionTypes> {
     Select(
         Prepared::new(
-            "SELECT MIN(last_event_at) FROM containers \
-             WHERE site_id = ? AND state = 'at_site' AND condition = 'dirty'",
-            vec![Value::Text(site_id)],
+            "SELECT \
+             (SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM holdings_now \
+              WHERE site_id = ? AND state = 'at_site' AND condition = 'dirty'), \
+             (SELECT last_event_at FROM containers \
+              WHERE site_id = ? AND state = 'at_site' AND condition = 'dirty' \
+              ORDER BY last_event_at LIMIT 1), \
+             (SELECT min_dirty FROM collection_thresholds WHERE site_id = ?), \
+             (SELECT max_wait_days FROM collection_thresholds WHERE site_id = ?), \
+             (SELECT COUNT(*) FROM alerts \
+              WHERE kind = ? AND subject = ? AND cleared_at IS NULL)",
+            vec![
+                Value::Text(site_id),
+                Value::Text(site_id),
+                Value::Text(site_id),
+                Value::Text(site_id),
+                Value::Text(kind),
+                Value::Text(site_id),
+            ],
         ),
         PhantomData,
     )
 }
 
-impl<Q: 'static> Select<'_, Q, Nullable<Timestamp>> {
-    pub fn get(self, conn: &mut DbConnection) -> QueryResult<Option<NaiveDateTime>> {
+impl<Q: 'static> Select<'_, Q, CollectionTypes> {
+    pub fn row(self, conn: &mut DbConnection) -> QueryResult<CollectionRow> {
         crate::each_backend!(conn, c => self.get_result(c))
     }
 }

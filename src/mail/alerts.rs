@@ -226,20 +226,22 @@ fn check_collection(
     shop: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    // The count from the holdings; the oldest through the partial index on dirty containers.
-    let dirty: i64 = crate::each_backend!(conn, c => holdings::table
-        .filter(holdings::site_id.eq(shop_id))
-        .filter(holdings::state.eq(Place::AtSite.as_str()))
-        .filter(holdings::condition.eq(Condition::Dirty.as_str()))
-        .select(holdings::n)
-        .load::<i64>(c))?
-    .into_iter()
-    .sum();
-    let oldest = crate::db::prepared::oldest_dirty(shop_id).get(conn)?;
-    let (min_dirty, max_days) = collection_limits(conn, config, shop_id)?;
+    // The count from the holdings, the oldest through the partial index on dirty containers,
+    // the shop's thresholds and the alert in force, in one statement.
+    let kind = Kind::CollectionNeeded;
+    let (dirty, oldest, own_min, own_days, in_force) =
+        crate::db::prepared::collection_state(shop_id, kind.as_str()).row(conn)?;
+    let min_dirty = own_min.unwrap_or(config.mail.collect_min_dirty);
+    let max_days = own_days.unwrap_or(config.mail.collect_max_days);
     let oldest_days = oldest.map_or(0.0, |t| (now - t).num_seconds() as f64 / 86_400.0);
     if dirty == 0 || (dirty < min_dirty && oldest_days <= max_days) {
-        return clear(conn, now, Kind::CollectionNeeded, shop_id);
+        return match in_force {
+            0 => Ok(()),
+            _ => clear(conn, now, kind, shop_id),
+        };
+    }
+    if in_force > 0 {
+        return Ok(());
     }
     let about = About {
         site_id: Some(shop_id.to_owned()),
@@ -254,16 +256,7 @@ fn check_collection(
     };
     let render = |lang| texts::collection(lang, &why);
     let audiences = [Audience::Washers, Audience::Coordinators];
-    raise(
-        conn,
-        config,
-        now,
-        Kind::CollectionNeeded,
-        shop_id,
-        about,
-        &audiences,
-        &render,
-    )
+    raise(conn, config, now, kind, shop_id, about, &audiences, &render)
 }
 
 /// Every check, for the periodic sweep: what time alone can start (a dirty container waiting

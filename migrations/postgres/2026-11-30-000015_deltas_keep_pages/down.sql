@@ -1,0 +1,2 @@
+ALTER TABLE daily_figure_deltas RESET (vacuum_truncate);
+ALTER TABLE holding_deltas RESET (vacuum_truncate);
