@@ -43,10 +43,10 @@ PRODUCER=$(post /sites '{"name":"Laiterie","kind":"producer","lat":48.08,"lon":-
 TYPE=$(post /container-types '{"name":"Bocal 370 ml","material":"glass","tare_mass_g":210,"single_use_mass_g":25}' | id)
 # Each shop gets $per jars, filled at the producer, shipped and received; one line a jar,
 # "code shop", in $work/shopN.
-# Shop 0, which takes the whole first load alone, gets three times as many.
+# Shop 0, which takes the whole first load alone, gets five times as many.
 for n in $(seq 0 $shops); do
   shop=$(post /sites "{\"name\":\"Epicerie $n\",\"kind\":\"shop\",\"lat\":48.1,\"lon\":-1.6}" | id)
-  for _ in $(seq $((n == 0 ? 3 : 1))); do
+  for _ in $(seq $((n == 0 ? 5 : 1))); do
   post /containers "{\"type_id\":\"$TYPE\",\"site_id\":\"$PRODUCER\",\"count\":$per}" >"$work/c.json"
   $py - "$work/c.json" "$PRODUCER" "$shop" "$work/shop$n" <<'PY'
 import json, sys
