@@ -197,7 +197,7 @@ if [ -n "${BENCH_REPORT_DB:-}" ]; then
 fi
 
 echo "== Boucle on PostgreSQL"
-[ $smoke = 1 ] || fleet=20000
+[ $smoke = 1 ] || fleet=60000
 boucle_loop pg "$(pg_db bench_boucle)" 18612
 export CODES_FILE=$codes TOKEN MODE=return SITE_ID=$SHOP OFFSET=0
 load scans.pg http://127.0.0.1:18612 -s benches/codes.lua

@@ -130,3 +130,52 @@ async fn concurrent_fills_from_two_instances_count_exactly_before_and_after_the_
         .expect("compared")
         .is_empty());
 }
+
+#[tokio::test]
+#[cfg_attr(
+    not(boucle_postgres),
+    ignore = "PostgreSQL runs skipped: set BOUCLE_TEST_POSTGRES_URL to run them"
+)]
+async fn a_vacuum_keeps_the_emptied_pages_of_the_deltas() {
+    // A vacuum that hands emptied pages back takes the table's exclusive lock, which every
+    // scan's append would wait for (migration 15): the pages stay, for the next appends.
+    let app = spawn_app(Backend::Postgres).await;
+    let mut c = PgConnection::establish(&app.config.database_url).expect("a connection");
+    // No fold while the test's rows are there.
+    c.batch_execute(&format!(
+        "SELECT pg_advisory_lock({})",
+        boucle::db::deltas::FOLD_LOCK
+    ))
+    .expect("lock taken");
+    let zeros = ["0"; 14].join(", ");
+    let fills = [
+        (
+            "holding_deltas",
+            "SELECT 'nowhere', 'none', 'at_site', 'dirty', 1".to_owned(),
+        ),
+        (
+            "daily_figure_deltas",
+            format!("SELECT '2026-01-01', 'nowhere', 'none', {zeros}"),
+        ),
+    ];
+    for (table, row) in fills {
+        c.batch_execute(&format!(
+            "INSERT INTO {table} {row} FROM generate_series(1, 2000); \
+             DELETE FROM {table} WHERE site_id = 'nowhere'"
+        ))
+        .expect("rows added and deleted");
+        c.batch_execute(&format!("VACUUM {table}"))
+            .expect("vacuumed");
+        // 2,000 rows of 60 to 150 bytes fill at least 15 pages of 8 KiB; a vacuum allowed to
+        // truncate would leave none, no other writer being there to stop it.
+        let pages = count(
+            &mut c,
+            &format!("SELECT pg_relation_size('{table}') / 8192 AS n"),
+        );
+        assert!(pages >= 15, "{table} kept {pages} pages");
+        assert_eq!(
+            count(&mut c, &format!("SELECT COUNT(*) AS n FROM {table}")),
+            0
+        );
+    }
+}
