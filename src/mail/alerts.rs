@@ -213,10 +213,15 @@ pub fn collection_limits(
         .get_result(c)
         .optional())?;
     let (min, days) = own.unwrap_or((None, None));
-    Ok((
+    Ok(limits_or_defaults(config, min, days))
+}
+
+/// A shop's own thresholds where it has them, the loop's defaults elsewhere.
+fn limits_or_defaults(config: &Config, min: Option<i64>, days: Option<f64>) -> (i64, f64) {
+    (
         min.unwrap_or(config.mail.collect_min_dirty),
         days.unwrap_or(config.mail.collect_max_days),
-    ))
+    )
 }
 
 fn check_collection(
@@ -231,8 +236,7 @@ fn check_collection(
     let kind = Kind::CollectionNeeded;
     let (dirty, oldest, own_min, own_days, in_force) =
         crate::db::prepared::collection_state(shop_id, kind.as_str()).row(conn)?;
-    let min_dirty = own_min.unwrap_or(config.mail.collect_min_dirty);
-    let max_days = own_days.unwrap_or(config.mail.collect_max_days);
+    let (min_dirty, max_days) = limits_or_defaults(config, own_min, own_days);
     let oldest_days = oldest.map_or(0.0, |t| (now - t).num_seconds() as f64 / 86_400.0);
     if dirty == 0 || (dirty < min_dirty && oldest_days <= max_days) {
         return match in_force {
