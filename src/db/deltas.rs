@@ -26,8 +26,8 @@ pub const FOLD_LOCK: i64 = 0x626f_7563_6c65;
 /// Every how many rounds the thread also vacuums the deltas: a fold leaves the rows it moved
 /// dead, and readers step over dead rows until they are vacuumed (autovacuum would wait a
 /// minute, time for a busy loop to leave hundreds of thousands). Every round was tried once:
-/// scans at one shop were slower in that run (707 a second, against 800 to 1,200). The tables keep their emptied pages (migration 15), so a vacuum never waits
-/// for their exclusive lock.
+/// scans at one shop were slower in that run (707 a second, against 800 to 1,200). The tables
+/// keep their emptied pages (migration 15), so a vacuum never waits for their exclusive lock.
 const VACUUM_EVERY: u64 = 10;
 
 /// A round of the upkeep thread on PostgreSQL: a fold, and now and then a vacuum.
