@@ -25,6 +25,7 @@ pub const ERROR_CODES: &[&str] = &[
     "service_unavailable",
     "invalid_row",
     "too_many_attempts",
+    "nothing_recorded",
     // Per scan, in a rejected result.
     "unknown_code",
     "invalid_id",
@@ -33,6 +34,7 @@ pub const ERROR_CODES: &[&str] = &[
     "invalid_reason",
     "invalid_time",
     "forbidden_site",
+    "forbidden_container",
     "wrong_site",
     "invalid_transition",
     "container_retired",

@@ -8,6 +8,7 @@ use super::models::Container;
 use super::prepared;
 use super::scans::load_timeline;
 use super::DbConnection;
+use crate::domain::access::Reach;
 use crate::domain::figures::{record, Change};
 use crate::domain::state::{Action, ContainerState, Ev, Refusal};
 
@@ -18,9 +19,10 @@ pub fn prepare(
     container: &Container,
     current: &ContainerState,
     ev: &Ev,
+    reach: &Reach,
 ) -> anyhow::Result<Result<Change, Refusal>> {
     let memory = container.memory()?;
-    record(&container.type_id, current, &memory, ev, || {
+    record(&container.type_id, current, &memory, ev, reach, || {
         load_timeline(conn, &container.id)
     })
 }

@@ -101,7 +101,16 @@ const SQLITE_CONNECTION_PRAGMAS: &str =
 struct SqlitePragmas {
     checkpoints: Checkpoints,
     writer: bool,
+    /// The server's connections: PostgreSQL's statements limited to [`STATEMENT_TIMEOUT`].
+    /// The command line's (a check of the whole log, a restore) may take longer.
+    served: bool,
 }
+
+/// The longest a statement of the service may run on PostgreSQL before the server cancels
+/// it: a report of the longest period allowed takes well under a second, and one stuck
+/// statement must not hold a connection that sign-ins and tills wait for. SQLite has no such
+/// limit; there the bounds of rule 5 (periods, containers per request) bound the work.
+pub const STATEMENT_TIMEOUT: &str = "SET statement_timeout = '30s';";
 
 /// The single writer's page cache, 32 MB (SQLite's default is 2 MB): every write walks the
 /// indexes it inserts into from their roots, and as the database grows their upper levels are
@@ -111,6 +120,10 @@ const WRITER_CACHE: &str = "PRAGMA cache_size = -32768;";
 
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+        if let (DbConnection::Postgres(c), true) = (&mut *conn, self.served) {
+            c.batch_execute(STATEMENT_TIMEOUT)
+                .map_err(diesel::r2d2::Error::QueryError)?;
+        }
         if let DbConnection::Sqlite(c) = conn {
             c.batch_execute(SQLITE_CONNECTION_PRAGMAS)
                 .map_err(diesel::r2d2::Error::QueryError)?;
@@ -144,7 +157,15 @@ pub struct Db {
     pub backend: Backend,
     reader: DbPool,
     writer: DbPool,
+    /// Token checks and sign-in lookups, apart from the readers, so that long reports
+    /// holding every reading connection never make sign-ins and devices wait.
+    auth: DbPool,
+    /// The server's pools, whose PostgreSQL statements are limited ([`STATEMENT_TIMEOUT`]).
+    served: bool,
 }
+
+/// The connections of [`Db::auth_conn`]: a token check takes well under a millisecond.
+const AUTH_POOL_SIZE: u32 = 2;
 
 impl Db {
     /// Opens the database named by `url`, giving the real error when it cannot.
@@ -181,6 +202,8 @@ impl Db {
                 .connection_customizer(Box::new(SqlitePragmas {
                     checkpoints,
                     writer,
+                    // Only the server checkpoints in the background.
+                    served: checkpoints == Checkpoints::Background,
                 }))
                 .build(ConnectionManager::<DbConnection>::new(url))
                 .with_context(|| format!("cannot open a pool on {}", redact(url)))
@@ -190,10 +213,13 @@ impl Db {
             Backend::Postgres => reader.clone(),
             Backend::Sqlite => build(1, true)?,
         };
+        let auth = build(AUTH_POOL_SIZE, false)?;
         Ok(Db {
             backend,
             reader,
             writer,
+            auth,
+            served: checkpoints == Checkpoints::Background,
         })
     }
 
@@ -214,19 +240,45 @@ impl Db {
         self.writer.get()
     }
 
+    /// A connection for token checks and sign-in lookups only ([`Db::auth`]).
+    pub fn auth_conn(&self) -> Result<PooledConn, diesel::r2d2::PoolError> {
+        self.auth.get()
+    }
+
+    /// An idle connection of [`Db::auth_conn`] on SQLite, without waiting.
+    pub fn idle_sqlite_auth(&self) -> Option<PooledConn> {
+        match self.backend {
+            Backend::Sqlite => self.auth.try_get(),
+            Backend::Postgres => None,
+        }
+    }
+
     /// Applies the migrations of this backend that are not applied yet.
     pub fn migrate(&self) -> anyhow::Result<Vec<String>> {
         let mut conn = self
             .write_conn()
             .context("cannot get a database connection")?;
+        // A migration may rewrite a large table: no statement time limit for it, and the
+        // connection's own again for what it serves next.
+        if let DbConnection::Postgres(c) = &mut *conn {
+            c.batch_execute("SET statement_timeout = 0;")
+                .context("cannot lift the statement time limit for the migrations")?;
+        }
         let migrations = match self.backend {
             Backend::Postgres => POSTGRES_MIGRATIONS,
             Backend::Sqlite => SQLITE_MIGRATIONS,
         };
-        let applied = conn
+        let applied: Vec<String> = conn
             .run_pending_migrations(migrations)
-            .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
-        Ok(applied.iter().map(ToString::to_string).collect())
+            .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        if let (DbConnection::Postgres(c), true) = (&mut *conn, self.served) {
+            c.batch_execute(STATEMENT_TIMEOUT)
+                .context("cannot restore the statement time limit after the migrations")?;
+        }
+        Ok(applied)
     }
 }
 

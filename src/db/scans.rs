@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use super::models::{Container, Event, NewEvent, Site};
 use super::schema::{containers, events, sites};
 use super::DbConnection;
+use crate::domain::access::Reach;
 use crate::domain::code::{parse_any, ShortCode};
 use crate::domain::state::{Action, Ev, SiteKind};
 use crate::domain::time::too_far_ahead;
@@ -83,6 +84,8 @@ impl Outcome {
 /// What is shared by the events recorded in one transaction.
 pub struct Recorder {
     pub user_id: Option<String>,
+    /// What the writer may touch, asked of every event it records (`domain::access`).
+    pub reach: Reach,
     pub prefix: String,
     /// The loop's GS1 company prefix, for codes given as GRAIs.
     pub gs1: Option<crate::domain::gs1::CompanyPrefix>,
@@ -96,9 +99,15 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    pub fn new(user_id: Option<String>, prefix: &str, now: NaiveDateTime) -> Recorder {
+    pub fn new(
+        user_id: Option<String>,
+        reach: Reach,
+        prefix: &str,
+        now: NaiveDateTime,
+    ) -> Recorder {
         Recorder {
             user_id,
+            reach,
             prefix: prefix.to_owned(),
             gs1: None,
             now,
@@ -129,6 +138,24 @@ impl Recorder {
         Ok(self
             .site(conn, id)?
             .map_or_else(|| format!("site {id}"), |s| s.name))
+    }
+
+    /// Refuses what happens at a site the writer does not reach: a shipment leaving from it
+    /// or received there (`what` says which), a wash batch run there.
+    pub fn may_act_at(
+        &mut self,
+        conn: &mut DbConnection,
+        site_id: &str,
+        what: &str,
+    ) -> QueryResult<Result<(), Rejection>> {
+        if self.reach.covers(site_id) {
+            return Ok(Ok(()));
+        }
+        let name = self.site_name(conn, site_id)?;
+        Ok(Err(Rejection::new(
+            "forbidden",
+            format!("{what} {name}, and your account works only at its own site"),
+        )))
     }
 
     /// Finds the container a code names, locking its row on PostgreSQL so that two
@@ -174,6 +201,12 @@ impl Recorder {
             .clone()
             .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
         let reject = |why| Ok(Outcome::rejected(id.clone(), req.code.clone(), why, None));
+        // Before the container is looked up, so that a refused writer learns nothing of it.
+        if let Err(refusal) = self.reach.at_site(&req.site_id) {
+            let name = self.site_name(conn, &req.site_id)?;
+            let message = refusal.message(&req.code, req.action, &|_| name.clone());
+            return reject(Rejection::new(refusal.code(), message));
+        }
         let mut container = match self.container(conn, &req.code)? {
             Ok(c) => c,
             Err(why) => return reject(why),
@@ -223,7 +256,7 @@ impl Recorder {
             reason: req.reason.clone(),
         };
         let current = container.domain_state()?;
-        let planned = super::change::prepare(conn, &container, &current, &ev)?;
+        let planned = super::change::prepare(conn, &container, &current, &ev, &self.reach)?;
         let change = match planned {
             Ok(ok) => ok,
             Err(refusal) => {

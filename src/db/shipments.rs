@@ -8,6 +8,7 @@ use super::models::{Container, Shipment};
 use super::scans::{EventRequest, Outcome, Recorder, Rejection, Status};
 use super::schema::{containers, events, shipments};
 use super::DbConnection;
+use crate::domain::bounds::DISTANCE_KM;
 use crate::domain::distance::leg_distance;
 use crate::domain::state::{Action, Place};
 
@@ -38,15 +39,52 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Shipment>> 
         .optional()
 }
 
+/// Makes the shipment and ships its codes, each on its own; refused whole, with nothing
+/// made, when none of them can be shipped (rule 5).
 pub fn create(
     conn: &mut DbConnection,
     rec: &mut Recorder,
     req: &NewShipment,
 ) -> anyhow::Result<Result<ShipmentReport, Rejection>> {
+    let shipment = match open(conn, rec, req)? {
+        Opened::New(shipment) => shipment,
+        Opened::Again(report) => return Ok(Ok(report)),
+        Opened::Refused(why) => return Ok(Err(why)),
+    };
+    let mut results = Vec::with_capacity(req.codes.len());
+    for code in &req.codes {
+        results.push(rec.record(conn, &ship_event(&shipment, code, None))?);
+    }
+    if let Some(why) = nothing_recorded(&results, "shipped") {
+        discard(conn, &shipment.id)?;
+        return Ok(Err(why));
+    }
+    Ok(Ok(report(conn, shipment, results)?))
+}
+
+/// What [`open`] made of a request.
+pub enum Opened {
+    /// A new shipment, with nothing on board yet.
+    New(Shipment),
+    /// The id names this shipment already: the request sent again.
+    Again(ShipmentReport),
+    Refused(Rejection),
+}
+
+/// Checks a new shipment and writes it, with nothing on board: the caller ships its codes
+/// ([`ship_event`]), then [`discard`]s it if none could be.
+pub fn open(
+    conn: &mut DbConnection,
+    rec: &mut Recorder,
+    req: &NewShipment,
+) -> anyhow::Result<Opened> {
+    if let Err(why) = rec.may_act_at(conn, &req.from_site_id, "this shipment leaves from")? {
+        return Ok(Opened::Refused(why));
+    }
     if let Some(id) = &req.id {
         if let Some(existing) = find(conn, id)? {
             if existing.from_site_id != req.from_site_id || existing.to_site_id != req.to_site_id {
-                return Ok(Err(Rejection::new(
+                return Ok(Opened::Refused(Rejection::new(
                     "conflict",
                     format!(
                         "the id {id} belongs to another shipment; give each shipment its own id"
@@ -54,23 +92,26 @@ pub fn create(
                 )));
             }
             let results = duplicates(conn, rec, &req.codes, Link::Shipment(id), Action::Ship)?;
-            return Ok(Ok(report(conn, existing, results)?));
+            return Ok(Opened::Again(report(conn, existing, results)?));
         }
     }
     let Some(from) = rec.site(conn, &req.from_site_id)? else {
-        return Ok(Err(Rejection::new(
+        return Ok(Opened::Refused(Rejection::new(
             "unknown_site",
             format!("no site has the id {} (from_site_id)", req.from_site_id),
         )));
     };
     let Some(to) = rec.site(conn, &req.to_site_id)? else {
-        return Ok(Err(Rejection::new(
+        return Ok(Opened::Refused(Rejection::new(
             "unknown_site",
             format!("no site has the id {} (to_site_id)", req.to_site_id),
         )));
     };
+    if let Some(Err(why)) = req.distance_km.map(|d| DISTANCE_KM.check("distance_km", d)) {
+        return Ok(Opened::Refused(Rejection::new("invalid_field", why)));
+    }
     if from.id == to.id {
-        return Ok(Err(Rejection::new(
+        return Ok(Opened::Refused(Rejection::new(
             "invalid_field",
             "a shipment goes from one site to another: from_site_id and to_site_id are the same",
         )));
@@ -104,24 +145,56 @@ pub fn create(
     diesel::insert_into(shipments::table)
         .values(&shipment)
         .execute(conn)?;
-    let mut results = Vec::with_capacity(req.codes.len());
-    for code in &req.codes {
-        results.push(rec.record(
-            conn,
-            &EventRequest {
-                id: None,
-                code: code.clone(),
-                action: Action::Ship,
-                site_id: from.id.clone(),
-                to_site_id: Some(to.id.clone()),
-                at: req.departed_at,
-                shipment_id: Some(shipment.id.clone()),
-                batch_id: None,
-                reason: None,
-            },
-        )?);
+    Ok(Opened::New(shipment))
+}
+
+/// The `ship` event of one code on `shipment`, with the client's id when it gave one.
+pub fn ship_event(shipment: &Shipment, code: &str, id: Option<String>) -> EventRequest {
+    EventRequest {
+        id,
+        code: code.to_owned(),
+        action: Action::Ship,
+        site_id: shipment.from_site_id.clone(),
+        to_site_id: Some(shipment.to_site_id.clone()),
+        at: shipment.departed_at,
+        shipment_id: Some(shipment.id.clone()),
+        batch_id: None,
+        reason: None,
     }
-    Ok(Ok(report(conn, shipment, results)?))
+}
+
+/// Removes a shipment just made that nothing went on board: no event names it yet.
+pub fn discard(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    diesel::delete(shipments::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+/// Why a shipment or wash batch none of whose containers could be recorded is refused: the
+/// first refusals, each with its container. None when one at least was recorded.
+pub fn nothing_recorded(results: &[Outcome], done: &str) -> Option<Rejection> {
+    if results.iter().any(|o| o.status != Status::Rejected) {
+        return None;
+    }
+    const SHOWN: usize = 5;
+    let mut reasons: Vec<String> = results
+        .iter()
+        .take(SHOWN)
+        .map(|o| {
+            let why = o.error.as_ref().map_or("refused", |e| e.message.as_str());
+            format!("{}: {why}", o.code)
+        })
+        .collect();
+    if results.len() > SHOWN {
+        reasons.push(format!("and {} more", results.len() - SHOWN));
+    }
+    let message = match results.len() {
+        0 => format!("no container was given, so nothing was {done}; list the containers' codes"),
+        n => format!(
+            "none of the {n} containers could be {done}, so nothing was recorded ({})",
+            reasons.join("; ")
+        ),
+    };
+    Some(Rejection::new("nothing_recorded", message))
 }
 
 /// Records the arrival of `codes` (all the shipment's containers when `None`) at `at`.
@@ -132,6 +205,13 @@ pub fn receive(
     at: NaiveDateTime,
     codes: Option<Vec<String>>,
 ) -> anyhow::Result<Result<ShipmentReport, Rejection>> {
+    if let Err(why) = rec.may_act_at(
+        conn,
+        &shipment.to_site_id,
+        "only the destination receives a shipment: this one goes to",
+    )? {
+        return Ok(Err(why));
+    }
     if at < shipment.departed_at {
         return Ok(Err(Rejection::new(
             "invalid_field",

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::models::WashBatch;
 use super::scans::{parse_kind, EventRequest, Outcome, Recorder, Rejection, Status};
 use super::schema::{containers, wash_batches};
-use super::shipments::{duplicates, Link};
+use super::shipments::{duplicates, nothing_recorded, Link};
 use super::DbConnection;
 use crate::domain::state::{Action, Place, SiteKind, WASH_FINISHED, WASH_STARTED};
 
@@ -40,15 +40,55 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<WashBatch>>
         .optional()
 }
 
+/// Opens the batch with its containers, each on its own; refused whole, with nothing made,
+/// when none of them can go into it (rule 5).
 pub fn open(
     conn: &mut DbConnection,
     rec: &mut Recorder,
     req: &NewBatch,
 ) -> anyhow::Result<Result<BatchReport, Rejection>> {
+    let batch = match start(conn, rec, req)? {
+        Started::New(batch) => batch,
+        Started::Again(report) => return Ok(Ok(report)),
+        Started::Refused(why) => return Ok(Err(why)),
+    };
+    let mut results = Vec::with_capacity(req.codes.len());
+    for code in &req.codes {
+        results.push(rec.record(
+            conn,
+            &wash_event(&batch, code, Action::Wash, WASH_STARTED, req.started_at),
+        )?);
+    }
+    if let Some(why) = nothing_recorded(&results, "put in the batch") {
+        discard(conn, &batch.id)?;
+        return Ok(Err(why));
+    }
+    Ok(Ok(BatchReport { batch, results }))
+}
+
+/// What [`start`] made of a request.
+pub enum Started {
+    /// A new batch, empty yet.
+    New(WashBatch),
+    /// The id names this batch already: the request sent again.
+    Again(BatchReport),
+    Refused(Rejection),
+}
+
+/// Checks a new batch and writes it, empty: the caller loads its containers, then
+/// [`discard`]s it if none could go in.
+pub fn start(
+    conn: &mut DbConnection,
+    rec: &mut Recorder,
+    req: &NewBatch,
+) -> anyhow::Result<Started> {
+    if let Err(why) = rec.may_act_at(conn, &req.site_id, "this wash batch runs at")? {
+        return Ok(Started::Refused(why));
+    }
     if let Some(id) = &req.id {
         if let Some(batch) = find(conn, id)? {
             if batch.site_id != req.site_id {
-                return Ok(Err(Rejection::new(
+                return Ok(Started::Refused(Rejection::new(
                     "conflict",
                     format!(
                         "the id {id} belongs to another wash batch; give each batch its own id"
@@ -56,17 +96,17 @@ pub fn open(
                 )));
             }
             let results = duplicates(conn, rec, &req.codes, Link::Batch(id), Action::Wash)?;
-            return Ok(Ok(BatchReport { batch, results }));
+            return Ok(Started::Again(BatchReport { batch, results }));
         }
     }
     let Some(site) = rec.site(conn, &req.site_id)? else {
-        return Ok(Err(Rejection::new(
+        return Ok(Started::Refused(Rejection::new(
             "unknown_site",
             format!("no site has the id {}", req.site_id),
         )));
     };
     if parse_kind(&site)? != SiteKind::Washer {
-        return Ok(Err(Rejection::new(
+        return Ok(Started::Refused(Rejection::new(
             "wrong_site_kind",
             format!(
                 "wash batches run at a washer; {} is a {}",
@@ -94,14 +134,13 @@ pub fn open(
     diesel::insert_into(wash_batches::table)
         .values(&batch)
         .execute(conn)?;
-    let mut results = Vec::with_capacity(req.codes.len());
-    for code in &req.codes {
-        results.push(rec.record(
-            conn,
-            &wash_event(&batch, code, Action::Wash, WASH_STARTED, req.started_at),
-        )?);
-    }
-    Ok(Ok(BatchReport { batch, results }))
+    Ok(Started::New(batch))
+}
+
+/// Removes a batch just opened that no container went into: no event names it yet.
+pub fn discard(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    diesel::delete(wash_batches::table.find(id)).execute(conn)?;
+    Ok(())
 }
 
 /// Completes the batch at `finished_at`: a `wash` (clean) event for each container still in
@@ -112,6 +151,9 @@ pub fn complete(
     mut batch: WashBatch,
     done: &Completion,
 ) -> anyhow::Result<Result<BatchReport, Rejection>> {
+    if let Err(why) = rec.may_act_at(conn, &batch.site_id, "this wash batch runs at")? {
+        return Ok(Err(why));
+    }
     if batch.finished_at.is_some() {
         let codes: Vec<String> = done.rejected.iter().map(|(c, _)| c.clone()).collect();
         let results = duplicates(conn, rec, &codes, Link::Batch(&batch.id), Action::Reject)?;

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime, Timelike};
 
+use super::access::Reach;
 use super::state::{
     apply, Action, Condition, ContainerState, Ev, Place, Refusal, RetiredReason, SiteKind,
 };
@@ -247,10 +248,11 @@ pub fn record<E>(
     current: &ContainerState,
     memory: &Memory,
     ev: &Ev,
+    reach: &Reach,
     recorded: impl FnOnce() -> Result<Vec<Ev>, E>,
 ) -> Result<Result<Change, Refusal>, E> {
     if ev.at >= current.last_event_at {
-        let steps = match super::timeline::plan(current, ev) {
+        let steps = match super::timeline::plan_for(current, ev, reach) {
             Ok(steps) => steps,
             Err(refusal) => return Ok(Err(refusal)),
         };
@@ -268,7 +270,7 @@ pub fn record<E>(
         }));
     }
     let mut events = recorded()?;
-    let steps = match super::timeline::insert(&events, ev) {
+    let steps = match super::timeline::insert(&events, ev, reach) {
         Ok(steps) => steps,
         Err(refusal) => return Ok(Err(refusal)),
     };

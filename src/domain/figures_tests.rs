@@ -247,7 +247,7 @@ mod props {
                 let mut still = Vec::new();
                 for ev in waiting {
                     let snapshot = log.clone();
-                    let change = record("jar", &state, &memory, &ev, || Ok::<_, ()>(snapshot)).expect("no load error");
+                    let change = record("jar", &state, &memory, &ev, &Reach::Loop, || Ok::<_, ()>(snapshot)).expect("no load error");
                     match change {
                         Ok(c) => {
                             for (k, v) in &c.delta {

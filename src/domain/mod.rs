@@ -1,5 +1,7 @@
 //! Pure rules: no HTTP, no database. Unit- and property-tested on their own.
 
+pub mod access;
+pub mod bounds;
 pub mod co2e;
 pub mod code;
 pub mod distance;

@@ -159,6 +159,14 @@ pub enum Refusal {
         action: Action,
         at: NaiveDateTime,
     },
+    /// The writer records only at its own site (`access::Reach`).
+    ForbiddenSite {
+        site_id: String,
+    },
+    /// A site user ends the life only of what its site holds (`access::authorise`).
+    NotHeld {
+        found: Box<ContainerState>,
+    },
 }
 
 impl Refusal {
@@ -171,6 +179,8 @@ impl Refusal {
             Refusal::Retired { .. } => "container_retired",
             Refusal::BeforeCommissioning { .. } => "before_commissioning",
             Refusal::ConflictsWithLater { .. } => "conflicts_with_later_event",
+            Refusal::ForbiddenSite { .. } => "forbidden_site",
+            Refusal::NotHeld { .. } => "forbidden_container",
         }
     }
 
@@ -201,6 +211,16 @@ impl Refusal {
             ),
             Refusal::ConflictsWithLater { action: later, at } => format!(
                 "container {code} has a later {later} at {at} UTC that this {action} would make impossible"
+            ),
+            Refusal::ForbiddenSite { site_id } => format!(
+                "your account records only at its own site, not at {}",
+                site_name(site_id)
+            ),
+            Refusal::NotHeld { found } => format!(
+                "container {code} is {}; your account may {action} only a container on its \
+                 site's premises, with a consumer of its shop or on a shipment from or to its \
+                 site: ask a coordinator",
+                describe(found, site_name)
             ),
         }
     }
@@ -294,9 +314,15 @@ pub fn check(s: &ContainerState, ev: &Ev) -> Result<(), Refusal> {
             Place::AtSite if here(s) => Ok(()),
             _ => on_premises("on the premises of the shipment's origin"),
         },
+        // A shipment arrives where it was bound, and a batch is finished where it runs.
         Action::Receive => match s.state {
-            Place::InTransit if s.shipment_id == ev.shipment_id => Ok(()),
-            _ => wrong("in transit on this shipment"),
+            Place::InTransit
+                if s.shipment_id == ev.shipment_id
+                    && s.dest_site_id.as_deref() == Some(ev.site_id.as_str()) =>
+            {
+                Ok(())
+            }
+            _ => wrong("in transit on this shipment, bound for this site"),
         },
         Action::Wash if ev.is_wash_start() => {
             if ev.site_kind != SiteKind::Washer {
@@ -308,8 +334,8 @@ pub fn check(s: &ContainerState, ev: &Ev) -> Result<(), Refusal> {
             }
         }
         Action::Wash | Action::Reject => match s.state {
-            Place::Washing if s.batch_id == ev.batch_id => Ok(()),
-            _ => wrong("in this wash batch"),
+            Place::Washing if s.batch_id == ev.batch_id && here(s) => Ok(()),
+            _ => wrong("in this wash batch, at this washer"),
         },
         Action::Break | Action::Lose | Action::Retire => Ok(()),
     }

@@ -7,6 +7,7 @@
 //! replaces an inference instead of contradicting it, and any arrival order of the same
 //! scans gives the same timeline.
 
+use super::access::{authorise, Reach};
 use super::state::{apply, check, commissioned, Action, ContainerState, Ev, Place, Refusal};
 
 /// One step of a container's life: a recorded event, or an inferred one placed just before
@@ -57,6 +58,11 @@ pub fn fold(events: &[Ev]) -> Option<ContainerState> {
 /// The steps that `ev` makes on a container in state `s`: the certain steps it implies
 /// (flagged `inferred`), then `ev` itself; or why it cannot happen.
 pub fn plan(s: &ContainerState, ev: &Ev) -> Result<Vec<Ev>, Refusal> {
+    plan_for(s, ev, &Reach::Loop)
+}
+
+/// [`plan`] for a writer of `reach`, who must also be allowed the event where it falls.
+pub fn plan_for(s: &ContainerState, ev: &Ev, reach: &Reach) -> Result<Vec<Ev>, Refusal> {
     let mut state = s.clone();
     let mut out = Vec::with_capacity(2);
     let mut infer = |state: &mut ContainerState, action: Action| {
@@ -82,6 +88,7 @@ pub fn plan(s: &ContainerState, ev: &Ev) -> Result<Vec<Ev>, Refusal> {
         infer(&mut state, Action::Return);
     }
     check(&state, ev)?;
+    authorise(reach, &state, ev)?;
     out.push(ev.clone());
     Ok(out)
 }
@@ -90,13 +97,13 @@ pub fn plan(s: &ContainerState, ev: &Ev) -> Result<Vec<Ev>, Refusal> {
 /// event with the same or an earlier `at`. Returns the steps it makes (inferred ones first),
 /// or why it cannot be recorded. A late event must fit the state at its place; the one late
 /// event refused for what follows it is a retirement, which would silently undo later uses.
-pub fn insert(recorded: &[Ev], ev: &Ev) -> Result<Vec<Ev>, Refusal> {
+pub fn insert(recorded: &[Ev], ev: &Ev, reach: &Reach) -> Result<Vec<Ev>, Refusal> {
     let pos = recorded.partition_point(|e| e.at <= ev.at);
     let Some(before) = fold(&recorded[..pos]) else {
         let commissioned_at = recorded.first().map_or(ev.at, |e| e.at);
         return Err(Refusal::BeforeCommissioning { commissioned_at });
     };
-    let planned = plan(&before, ev)?;
+    let planned = plan_for(&before, ev, reach)?;
     if let Some(later) = recorded.get(pos) {
         let after = planned.iter().fold(before, |s, step| apply(&s, step));
         if after.state == Place::Retired {

@@ -59,7 +59,7 @@ fn record_all(events: &[Ev]) -> (Vec<Ev>, Vec<Result<(), Refusal>>) {
 
 fn record(log: &mut Vec<Ev>, e: &Ev) -> Result<(), Refusal> {
     if !log.is_empty() {
-        insert(log, e)?;
+        insert(log, e, &Reach::Loop)?;
     }
     let pos = log.partition_point(|x| x.at <= e.at);
     log.insert(pos, e.clone());
@@ -135,7 +135,8 @@ fn shipping_from_a_shop_infers_the_missing_return() {
     }
     record(&mut log, &receive(S1, "a", 3)).expect("valid");
     record(&mut log, &ev(Action::Sell, S1, 4)).expect("valid");
-    let planned = insert(&log, &ship(S1, W, "b", 9)).expect("accepted with inference");
+    let planned =
+        insert(&log, &ship(S1, W, "b", 9), &Reach::Loop).expect("accepted with inference");
     assert_eq!(planned.len(), 2);
     assert_eq!(
         (
@@ -152,7 +153,7 @@ fn shipping_from_a_shop_infers_the_missing_return() {
 fn scanning_at_the_destination_infers_the_receipt() {
     let base = [ev(Action::Commission, W, 0), ship(W, P, "a", 2)];
     let (log, _) = record_all(&base);
-    let planned = insert(&log, &ev(Action::Fill, P, 5)).expect("inferred receipt");
+    let planned = insert(&log, &ev(Action::Fill, P, 5), &Reach::Loop).expect("inferred receipt");
     assert_eq!(
         planned
             .iter()
@@ -166,7 +167,7 @@ fn scanning_at_the_destination_infers_the_receipt() {
 #[test]
 fn a_retired_container_is_never_brought_back() {
     let (log, _) = record_all(&[ev(Action::Commission, P, 0), ev(Action::Break, P, 1)]);
-    let refusal = insert(&log, &ev(Action::Fill, P, 2)).expect_err("refused");
+    let refusal = insert(&log, &ev(Action::Fill, P, 2), &Reach::Loop).expect_err("refused");
     assert_eq!(
         refusal,
         Refusal::Retired {
@@ -174,14 +175,14 @@ fn a_retired_container_is_never_brought_back() {
         }
     );
     // Nor by a late event placed after its retirement in time.
-    let refusal = insert(&log, &ev(Action::Lose, P, 3)).expect_err("refused");
+    let refusal = insert(&log, &ev(Action::Lose, P, 3), &Reach::Loop).expect_err("refused");
     assert_eq!(refusal.code(), "container_retired");
 }
 
 #[test]
 fn a_late_retirement_that_would_hide_later_uses_is_refused() {
     let (log, _) = record_all(&[ev(Action::Commission, P, 0), ev(Action::Fill, P, 10)]);
-    let refusal = insert(&log, &ev(Action::Break, P, 5)).expect_err("refused");
+    let refusal = insert(&log, &ev(Action::Break, P, 5), &Reach::Loop).expect_err("refused");
     assert_eq!(
         refusal,
         Refusal::ConflictsWithLater {

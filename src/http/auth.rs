@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::throttle::Unsuccessful::{Failed, Refused};
 use super::views::ErrorView;
-use super::{lookup, throttle, write, AppState, State};
+use super::{auth_lookup, throttle, write, AppState, State};
 use crate::db::audit::By;
 use crate::db::auth::{actor_for_token, create_token as new_token, revoke_tokens, Revoke};
 use crate::db::catalog::now;
@@ -85,7 +85,7 @@ async fn authenticate(req: &HttpRequest) -> Result<Authed, AppError> {
         Some(Err(_)) => return Err(AppError::unauthorized("the Authorization header is not readable text")),
         None => return Err(AppError::unauthorized("sign in first: send Authorization: Bearer <token> (get one with POST /api/v1/auth/token)")),
     };
-    let found = lookup(&state, move |conn| Ok(actor_for_token(conn, &token)?)).await?;
+    let found = auth_lookup(&state, move |conn| Ok(actor_for_token(conn, &token)?)).await?;
     match found {
         Some((actor, token_id)) => Ok(Authed { actor, token_id }),
         None => Err(AppError::unauthorized(

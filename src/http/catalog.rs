@@ -9,6 +9,7 @@ use super::views::{ErrorView, RouteView, SiteView, TypeView};
 use super::{check_number, read, write, State};
 use crate::db::catalog;
 use crate::db::models::{ContainerType, Route, Site};
+use crate::domain::bounds;
 use crate::domain::state::SiteKind;
 use crate::error::AppError;
 
@@ -170,7 +171,7 @@ pub fn set_route(
     to_site_id: String,
     distance_km: f64,
 ) -> Result<Route, AppError> {
-    check_number("distance_km", distance_km, 0.0)?;
+    check_number("distance_km", distance_km, &bounds::DISTANCE_KM)?;
     if from_site_id == to_site_id {
         return Err(AppError::unprocessable(
             "invalid_field",
@@ -245,11 +246,12 @@ pub fn type_of(b: NewType) -> Result<ContainerType, FieldError> {
         material: required("material", &b.material).map_err(at("material"))?,
         capacity_ml: b
             .capacity_ml
-            .map(|c| check_number("capacity_ml", c, 0.0))
+            .map(|c| check_number("capacity_ml", c, &bounds::CAPACITY_ML))
             .transpose()
             .map_err(at("capacity_ml"))?,
-        tare_mass_g: check_number("tare_mass_g", b.tare_mass_g, 0.0).map_err(at("tare_mass_g"))?,
-        single_use_mass_g: check_number("single_use_mass_g", b.single_use_mass_g, 0.0)
+        tare_mass_g: check_number("tare_mass_g", b.tare_mass_g, &bounds::MASS_G)
+            .map_err(at("tare_mass_g"))?,
+        single_use_mass_g: check_number("single_use_mass_g", b.single_use_mass_g, &bounds::MASS_G)
             .map_err(at("single_use_mass_g"))?,
         created_at: catalog::now(),
         asset_type: 0,

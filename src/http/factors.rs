@@ -9,6 +9,7 @@ use super::views::ErrorView;
 use super::{check_number, read, write, State};
 use crate::db::catalog::{find_type, now};
 use crate::db::factors::{add_version, all};
+use crate::domain::bounds;
 use crate::domain::co2e::{latest, Factor};
 use crate::domain::state::Vehicle;
 use crate::error::AppError;
@@ -88,7 +89,7 @@ pub fn add(
     value: f64,
     source: &str,
 ) -> Result<Factor, AppError> {
-    let value = check_number("value", value, 0.0)?;
+    let value = check_number("value", value, &bounds::FACTOR)?;
     let source = source.trim().to_owned();
     if source.is_empty() {
         return Err(AppError::unprocessable(

@@ -1,6 +1,7 @@
 //! Checking what a request gives: times, client ids, listing limits, numbers, and the
 //! refusals of the database layer as answers.
 
+use crate::domain::bounds::Bound;
 use chrono::{DateTime, NaiveDateTime};
 
 use crate::domain::time::{too_far_ahead, truncate};
@@ -47,6 +48,7 @@ pub fn refused(r: crate::db::scans::Rejection) -> AppError {
     let status = match r.code {
         "not_found" => StatusCode::NOT_FOUND,
         "conflict" => StatusCode::CONFLICT,
+        "forbidden" => StatusCode::FORBIDDEN,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     AppError::new(status, r.code, r.message)
@@ -65,14 +67,9 @@ pub fn page_limit(limit: Option<i64>) -> Result<i64, AppError> {
     }
 }
 
-/// A number that must be finite and at least `min`.
-pub fn check_number(field: &str, value: f64, min: f64) -> Result<f64, AppError> {
-    if value.is_finite() && value >= min {
-        Ok(value)
-    } else {
-        Err(AppError::unprocessable(
-            "invalid_field",
-            format!("{field} must be a number of at least {min}, not {value}"),
-        ))
-    }
+/// A number that must fall within its kind's bounds (`domain::bounds`).
+pub fn check_number(field: &str, value: f64, bound: &Bound) -> Result<f64, AppError> {
+    bound
+        .check(field, value)
+        .map_err(|message| AppError::unprocessable("invalid_field", message))
 }

@@ -29,6 +29,8 @@ use chrono::NaiveDateTime;
 use crate::config::Config;
 use crate::db::scans::Recorder;
 use crate::db::{write_tx, Db, DbConnection};
+use crate::domain::access::Reach;
+use crate::domain::roles::Actor;
 use crate::error::AppError;
 
 /// What every handler shares.
@@ -303,6 +305,23 @@ pub async fn lookup<T: Send + 'static>(
     }
 }
 
+/// Runs `f`, a token check or a sign-in lookup, on the connections kept for them
+/// (`Db::auth_conn`): on the async worker with an idle one on SQLite, as [`lookup`] does.
+pub async fn auth_lookup<T: Send + 'static>(
+    state: &State,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    if let Some(mut conn) = state.db.idle_sqlite_auth() {
+        return f(&mut conn);
+    }
+    let db = state.db.clone();
+    web::block(move || {
+        let mut conn = db.auth_conn()?;
+        f(&mut conn)
+    })
+    .await?
+}
+
 /// Runs `f` in a write transaction off the async workers.
 pub async fn write<T: Send + 'static>(
     state: &State,
@@ -316,19 +335,19 @@ pub async fn write<T: Send + 'static>(
     .await?
 }
 
-/// Runs `f` in a write transaction with a [`Recorder`] for the signed-in user: the way every
-/// request that records events writes.
+/// Runs `f` in a write transaction with a [`Recorder`] for the signed-in user, which asks
+/// the rules of access of every event: the way every request that records events writes.
 pub async fn record<T: Send + 'static>(
     state: &State,
-    user_id: &str,
+    actor: &Actor,
     now: NaiveDateTime,
     f: impl FnOnce(&mut DbConnection, &mut Recorder) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
     let shared = state.clone();
-    let user_id = user_id.to_owned();
+    let (user_id, reach) = (actor.user_id.clone(), Reach::of(actor));
     write(state, move |conn| {
         let config = &shared.config;
-        let mut rec = Recorder::new(Some(user_id), &config.code_prefix, now);
+        let mut rec = Recorder::new(Some(user_id), reach, &config.code_prefix, now);
         rec.gs1 = config.gs1.clone();
         let answer = f(conn, &mut rec)?;
         rec.finish(conn)?;

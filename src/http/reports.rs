@@ -13,6 +13,7 @@ use super::views::ErrorView;
 use super::{read, State};
 use crate::db::reports::{loop_report, months, ReportData};
 use crate::db::sums::Scope;
+use crate::domain::bounds::{period_fits, MAX_PERIOD_YEARS};
 use crate::domain::co2e::Factor;
 use crate::domain::report::Figures;
 use crate::error::AppError;
@@ -117,6 +118,12 @@ pub fn period(from: Option<&str>, to: Option<&str>) -> Result<(NaiveDate, NaiveD
         return Err(AppError::bad_request(
             "invalid_query",
             format!("from ({from}) must be before to ({to}); to is excluded"),
+        ));
+    }
+    if !period_fits(from, to) {
+        return Err(AppError::bad_request(
+            "invalid_query",
+            format!("from {from} to {to} is longer than {MAX_PERIOD_YEARS} years; ask for a shorter period"),
         ));
     }
     Ok((from, to))

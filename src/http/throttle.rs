@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use actix_web::{web, HttpRequest};
 use chrono::{NaiveDateTime, TimeDelta};
 
-use super::{read, write, State};
+use super::{auth_lookup, write, State};
 use crate::config::ConfigError;
 use crate::db::audit::{self, AuditAction, By};
 use crate::db::auth::{find_user_by_email, hash_password, random_secret, verify_password};
@@ -110,7 +110,7 @@ pub async fn locked_until(
     now: NaiveDateTime,
 ) -> Result<Option<NaiveDateTime>, AppError> {
     let (email, client) = (email.to_owned(), client.to_owned());
-    let (by_email, by_client) = read(state, move |conn| {
+    let (by_email, by_client) = auth_lookup(state, move |conn| {
         Ok(sessions::failures_since(
             conn,
             &email,
@@ -133,7 +133,7 @@ pub async fn verify(state: &State, email: &str, password: &str) -> Result<Option
     static UNKNOWN: OnceLock<String> = OnceLock::new();
     let user = {
         let email = email.to_owned();
-        read(state, move |conn| Ok(find_user_by_email(conn, &email)?)).await?
+        auth_lookup(state, move |conn| Ok(find_user_by_email(conn, &email)?)).await?
     };
     let hash = match &user {
         Some(u) => u.password_hash.clone(),

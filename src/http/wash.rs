@@ -10,6 +10,7 @@ use super::views::{BatchView, ErrorView};
 use super::{check_number, client_id, read, record, refused, time_or_now, State};
 use crate::db::catalog::now;
 use crate::db::wash::{self, BatchReport, Completion, NewBatch};
+use crate::domain::bounds;
 use crate::domain::roles::Role;
 use crate::domain::state::REJECT_REWASH;
 use crate::error::AppError;
@@ -54,7 +55,6 @@ pub async fn open(
 ) -> Result<HttpResponse, AppError> {
     let b = body.into_inner();
     washer(&authed)?;
-    authed.at_site(&b.site_id)?;
     check_codes(&b.codes)?;
     let now = now();
     let req = NewBatch {
@@ -65,10 +65,10 @@ pub async fn open(
         program: b.program,
         temperature_c: b
             .temperature_c
-            .map(|t| check_number("temperature_c", t, -50.0))
+            .map(|t| check_number("temperature_c", t, &bounds::TEMPERATURE_C))
             .transpose()?,
     };
-    let report = record(&state, &authed.actor.user_id, now, move |conn, rec| {
+    let report = record(&state, &authed.actor, now, move |conn, rec| {
         wash::open(conn, rec, &req)?.map_err(refused)
     })
     .await?;
@@ -144,6 +144,16 @@ pub async fn complete(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let b = body.into_inner();
+    if b.rejected.len() > super::shipments::MAX_CODES {
+        return Err(AppError::unprocessable(
+            "batch_too_large",
+            format!(
+                "{} rejects in one request; at most {}",
+                b.rejected.len(),
+                super::shipments::MAX_CODES
+            ),
+        ));
+    }
     let mut rejected = Vec::with_capacity(b.rejected.len());
     for r in b.rejected {
         if r.reason != "broken" && r.reason != REJECT_REWASH {
@@ -160,22 +170,18 @@ pub async fn complete(
         rejected,
         water_l: b
             .water_l
-            .map(|w| check_number("water_l", w, 0.0))
+            .map(|w| check_number("water_l", w, &bounds::WATER_L))
             .transpose()?,
         energy_kwh: b
             .energy_kwh
-            .map(|e| check_number("energy_kwh", e, 0.0))
+            .map(|e| check_number("energy_kwh", e, &bounds::ENERGY_KWH))
             .transpose()?,
     };
-    let actor = authed.actor.clone();
     washer(&authed)?;
     let config = state.config.clone();
-    let report = record(&state, &authed.actor.user_id, now, move |conn, rec| {
+    let report = record(&state, &authed.actor, now, move |conn, rec| {
         let batch = wash::find(conn, &id)?
             .ok_or_else(|| AppError::not_found(format!("no wash batch has the id {id}")))?;
-        if !actor.may_act_at(&batch.site_id) {
-            return Err(AppError::forbidden("this wash batch runs at another site"));
-        }
         let was_open = batch.finished_at.is_none();
         let report = wash::complete(conn, rec, batch, &done)?.map_err(refused)?;
         if was_open {

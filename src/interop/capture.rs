@@ -12,8 +12,9 @@ use crate::db::scans::find_by_serial;
 use crate::db::scans::{EventRequest, Outcome, Recorder, Rejection, Status};
 use crate::db::schema::container_types;
 use crate::db::schema::{shipments, wash_batches};
-use crate::db::shipments::{self as shipping, NewShipment};
+use crate::db::shipments::{self as shipping, nothing_recorded, NewShipment};
 use crate::db::{wash, DbConnection};
+use crate::domain::access::Reach;
 use crate::domain::code::parse_any;
 use crate::domain::state::{Action, WASH_FINISHED};
 use crate::domain::time::too_far_ahead;
@@ -45,7 +46,6 @@ pub fn capture(
     e: &Incoming,
     at: NaiveDateTime,
     detour_factor: f64,
-    may_commission: bool,
 ) -> anyhow::Result<Captured> {
     let refuse = |code, message: String| {
         Ok(Captured::refused(
@@ -53,8 +53,21 @@ pub fn capture(
             Rejection::new(code, message),
         ))
     };
+    if !rec.reach.covers(&e.site_id) {
+        return refuse(
+            "forbidden_site",
+            format!(
+                "{}: your account records only at its own site, not at site {}",
+                e.event_id, e.site_id
+            ),
+        );
+    }
+    let may_commission = rec.reach == Reach::Loop;
     let mut shipment_id = e.shipment_id.clone();
     let mut batch_id = e.batch_id.clone();
+    // A shipment or batch this event makes, removed again if none of its containers can be
+    // recorded (rule 5).
+    let mut made = Made::Nothing;
     match e.action {
         Action::Commission => {
             let mut outcomes = Vec::with_capacity(e.epcs.len());
@@ -79,22 +92,21 @@ pub fn capture(
                 uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, e.event_id.as_bytes()).to_string()
             });
             if shipping::find(conn, &id)?.is_none() {
-                let made = shipping::create(
-                    conn,
-                    rec,
-                    &NewShipment {
-                        id: Some(id.clone()),
-                        from_site_id: e.site_id.clone(),
-                        to_site_id: to.clone(),
-                        codes: vec![],
-                        departed_at: at,
-                        distance_km: e.distance_km,
-                        vehicle: e.vehicle.clone(),
-                        detour_factor,
-                    },
-                )?;
-                if let Err(why) = made {
-                    return Ok(Captured::refused(e.event_id.clone(), why));
+                let asked = NewShipment {
+                    id: Some(id.clone()),
+                    from_site_id: e.site_id.clone(),
+                    to_site_id: to.clone(),
+                    codes: vec![],
+                    departed_at: at,
+                    distance_km: e.distance_km,
+                    vehicle: e.vehicle.clone(),
+                    detour_factor,
+                };
+                match shipping::open(conn, rec, &asked)? {
+                    shipping::Opened::Refused(why) => {
+                        return Ok(Captured::refused(e.event_id.clone(), why))
+                    }
+                    _ => made = Made::Shipment(id.clone()),
                 }
             }
             shipment_id = Some(id);
@@ -114,20 +126,19 @@ pub fn capture(
                 ));
             };
             if wash::find(conn, id)?.is_none() {
-                let made = wash::open(
-                    conn,
-                    rec,
-                    &wash::NewBatch {
-                        id: Some(id.clone()),
-                        site_id: e.site_id.clone(),
-                        codes: vec![],
-                        started_at: at,
-                        program: None,
-                        temperature_c: None,
-                    },
-                )?;
-                if let Err(why) = made {
-                    return Ok(Captured::refused(e.event_id.clone(), why));
+                let asked = wash::NewBatch {
+                    id: Some(id.clone()),
+                    site_id: e.site_id.clone(),
+                    codes: vec![],
+                    started_at: at,
+                    program: None,
+                    temperature_c: None,
+                };
+                match wash::start(conn, rec, &asked)? {
+                    wash::Started::Refused(why) => {
+                        return Ok(Captured::refused(e.event_id.clone(), why))
+                    }
+                    _ => made = Made::Batch(id.clone()),
                 }
             }
             batch_id = Some(id.clone());
@@ -169,11 +180,26 @@ pub fn capture(
         }
         outcomes.push(outcome);
     }
+    let error = match &made {
+        Made::Nothing => None,
+        Made::Shipment(id) => nothing_recorded(&outcomes, "shipped")
+            .map(|why| shipping::discard(conn, id).map(|()| why))
+            .transpose()?,
+        Made::Batch(id) => nothing_recorded(&outcomes, "put in the batch")
+            .map(|why| wash::discard(conn, id).map(|()| why))
+            .transpose()?,
+    };
     Ok(Captured {
         event_id: e.event_id.clone(),
         outcomes,
-        error: None,
+        error,
     })
+}
+
+enum Made {
+    Nothing,
+    Shipment(String),
+    Batch(String),
 }
 
 /// Commissions the container of a captured commissioning event, unless Boucle knows it (then

@@ -37,15 +37,15 @@ fn period(lang: Lang, q: &PeriodQuery) -> Result<(NaiveDate, NaiveDate), PageErr
     let from = parse(&q.from, next_month - Months::new(12));
     let to = parse(&q.to, next_month);
     match (from, to) {
-        (Some(f), Some(t)) if f < t => Ok((f, t)),
+        (Some(f), Some(t)) if crate::domain::bounds::period_fits(f, t) => Ok((f, t)),
         _ => Err(PageError::shown(
             StatusCode::BAD_REQUEST,
             lang,
             tr!(lang, "Période refusée", "Period refused"),
             tr!(
                 lang,
-                "Donnez deux dates AAAA-MM-JJ, la première avant la seconde (exclue).",
-                "Give two dates YYYY-MM-DD, the first before the second (excluded)."
+                "Donnez deux dates AAAA-MM-JJ, la première avant la seconde (exclue), à 20 ans au plus l'une de l'autre.",
+                "Give two dates YYYY-MM-DD, the first before the second (excluded), at most 20 years apart."
             ),
         )),
     }

@@ -139,7 +139,7 @@ pub async fn fill(
     let (site, sites) = site_for(&state, &staff, Some(&f.site), FILLERS).await?;
     let now = now();
     let (site_id, list) = (site.id.clone(), codes(&f.codes));
-    let user = staff.session.actor.user_id.clone();
+    let user = staff.session.actor.clone();
     let results = record(&state, &user, now, move |conn, rec| {
         let mut out = Vec::with_capacity(list.len());
         for code in list {
@@ -182,7 +182,7 @@ pub async fn ship(
         vehicle: None,
         detour_factor: state.config.detour_factor,
     };
-    let user = staff.session.actor.user_id.clone();
+    let user = staff.session.actor.clone();
     let report = record(&state, &user, now, move |conn, rec| {
         shipments::create(conn, rec, &req)?.map_err(refused)
     })

@@ -194,7 +194,7 @@ pub async fn scan(
         batch_id: None,
         reason: None,
     };
-    let o = record(&state, &actor.user_id, now, move |conn, rec| {
+    let o = record(&state, &actor, now, move |conn, rec| {
         Ok(rec.record(conn, &req)?)
     })
     .await?;

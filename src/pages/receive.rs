@@ -186,7 +186,7 @@ pub async fn submit(
     let (r, _) = shipment(&state, &staff, path.into_inner()).await?;
     let chosen = (f.all != "yes").then(|| codes(&f.codes));
     let now = now();
-    let user = staff.session.actor.user_id.clone();
+    let user = staff.session.actor.clone();
     let report = record(&state, &user, now, move |conn, rec| {
         shipments::receive(conn, rec, r.shipment, now, chosen)?.map_err(refused)
     })

@@ -189,7 +189,7 @@ pub async fn record_return(
         batch_id: None,
         reason: None,
     };
-    let user = staff.session.actor.user_id.clone();
+    let user = staff.session.actor.clone();
     Ok(record(state, &user, now, move |conn, rec| {
         Ok(rec.record(conn, &req)?)
     })
@@ -328,7 +328,7 @@ pub async fn collection(
     let shop = shop_of(&state, &staff, Some(&f.site)).await?;
     let now = now();
     let (site, washer) = (shop.id.clone(), f.washer.clone());
-    let user = staff.session.actor.user_id.clone();
+    let user = staff.session.actor.clone();
     let detour = state.config.detour_factor;
     let shipped = record(&state, &user, now, move |conn, rec| {
         let codes = dirty_here(conn, &site)?;

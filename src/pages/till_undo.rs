@@ -34,9 +34,9 @@ pub async fn undo(
     let lang = staff.lang;
     let shop = shop_of(&state, &staff, Some(&f.site)).await?;
     let actor = staff.session.actor.clone();
-    let (user, site) = (actor.user_id.clone(), shop.id.clone());
+    let site = shop.id.clone();
     let asked = Some(f.id).filter(|i| !i.is_empty());
-    let o = record(&state, &user, now(), move |conn, rec| {
+    let o = record(&state, &actor.clone(), now(), move |conn, rec| {
         let id = match asked {
             Some(id) => Some(id),
             None => returns_today(conn, &actor.user_id, &site, rec.now)?

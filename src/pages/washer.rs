@@ -14,6 +14,7 @@ use crate::db::catalog::now;
 use crate::db::models::WashBatch;
 use crate::db::scans::Outcome;
 use crate::db::wash::{self, BatchReport, Completion, NewBatch};
+use crate::domain::bounds::{self, Bound};
 use crate::domain::state::{Action, SiteKind, REJECT_REWASH};
 use crate::http::{read, record, refused, State};
 
@@ -89,21 +90,27 @@ fn optional_number(
     lang: Lang,
     field: &str,
     text: &str,
-    min: f64,
+    bound: &Bound,
 ) -> Result<Option<f64>, PageError> {
     let t = text.trim().replace(',', ".");
     if t.is_empty() {
         return Ok(None);
     }
     match t.parse::<f64>() {
-        Ok(v) if v.is_finite() && v >= min => Ok(Some(v)),
+        Ok(v) if bound.contains(v) => Ok(Some(v)),
         _ => Err(PageError::shown(
             StatusCode::UNPROCESSABLE_ENTITY,
             lang,
             tr!(lang, "Valeur refusée", "Value refused"),
             match lang {
-                Lang::Fr => format!("{field} : « {text} » n'est pas un nombre d'au moins {min}."),
-                Lang::En => format!("{field}: \"{text}\" is not a number of at least {min}."),
+                Lang::Fr => format!(
+                    "{field} : « {text} » n'est pas un nombre de {} à {} {}.",
+                    bound.min, bound.max, bound.unit
+                ),
+                Lang::En => format!(
+                    "{field}: \"{text}\" is not a number from {} to {} {}.",
+                    bound.min, bound.max, bound.unit
+                ),
             },
         )),
     }
@@ -141,10 +148,10 @@ pub async fn open(
             lang,
             tr!(lang, "Température", "Temperature"),
             &f.temperature_c,
-            -50.0,
+            &bounds::TEMPERATURE_C,
         )?,
     };
-    let user = staff.session.actor.user_id.clone();
+    let user = staff.session.actor.clone();
     let report = record(&state, &user, now, move |conn, rec| {
         wash::open(conn, rec, &req)?.map_err(refused)
     })
@@ -277,10 +284,20 @@ pub async fn complete(
     let done = Completion {
         finished_at: now,
         rejected,
-        water_l: optional_number(lang, tr!(lang, "Eau", "Water"), &f.water_l, 0.0)?,
-        energy_kwh: optional_number(lang, tr!(lang, "Énergie", "Energy"), &f.energy_kwh, 0.0)?,
+        water_l: optional_number(
+            lang,
+            tr!(lang, "Eau", "Water"),
+            &f.water_l,
+            &bounds::WATER_L,
+        )?,
+        energy_kwh: optional_number(
+            lang,
+            tr!(lang, "Énergie", "Energy"),
+            &f.energy_kwh,
+            &bounds::ENERGY_KWH,
+        )?,
     };
-    let user = staff.session.actor.user_id.clone();
+    let user = staff.session.actor.clone();
     let config = state.config.clone();
     let was_open = b.finished_at.is_none();
     let report = record(

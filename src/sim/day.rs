@@ -4,6 +4,7 @@ use rand::Rng;
 
 use super::{Sim, Tx, Where};
 use crate::db::wash::{self, Completion, NewBatch};
+use crate::domain::access::Reach;
 use crate::domain::state::Action;
 
 /// A Poisson draw (Knuth), for the day's fills.
@@ -51,6 +52,7 @@ impl Sim<'_> {
             program: Some("standard".into()),
             temperature_c: Some(65.0),
         };
+        tx.rec.reach = Reach::Site(open.site_id.clone());
         let report = match wash::open(tx.conn, &mut tx.rec, &open)? {
             Ok(r) => r,
             Err(why) => anyhow::bail!("the simulated wash batch was refused: {}", why.message),

@@ -15,6 +15,7 @@ use crate::db::models::{ContainerType, Site};
 use crate::db::scans::{EventRequest, Outcome, Recorder, Status};
 use crate::db::shipments::{self, NewShipment};
 use crate::db::{write_tx, Db, DbConnection};
+use crate::domain::access::Reach;
 use crate::domain::state::Action;
 use scenario::{Scenario, SiteSpec};
 
@@ -235,6 +236,7 @@ impl Sim<'_> {
             batch_id: None,
             reason: reason.map(str::to_owned),
         };
+        tx.rec.reach = Reach::Site(req.site_id.clone());
         let outcome = tx.rec.record(tx.conn, &req)?;
         Ok(self.count(&outcome))
     }
@@ -262,6 +264,7 @@ impl Sim<'_> {
             vehicle: Some(vehicle.to_owned()),
             detour_factor: self.opts.detour_factor,
         };
+        tx.rec.reach = Reach::Site(req.from_site_id.clone());
         let report = match shipments::create(tx.conn, &mut tx.rec, &req)? {
             Ok(r) => r,
             Err(why) => anyhow::bail!("the simulated shipment was refused: {}", why.message),
@@ -273,6 +276,7 @@ impl Sim<'_> {
             }
         }
         let arrival = departed + chrono::TimeDelta::hours(1);
+        tx.rec.reach = Reach::Site(req.to_site_id.clone());
         let received = shipments::receive(tx.conn, &mut tx.rec, report.shipment, arrival, None)?;
         if let Ok(r) = received {
             for o in &r.results {
@@ -300,7 +304,8 @@ impl Sim<'_> {
                 write_tx(conn, |c| {
                     let mut tx = Tx {
                         conn: c,
-                        rec: Recorder::new(None, &self.opts.prefix, now()),
+                        // Each step is recorded as the user of its site would (`Reach`).
+                        rec: Recorder::new(None, Reach::Loop, &self.opts.prefix, now()),
                     };
                     round(self, &mut tx, day, sunday)?;
                     Ok::<(), anyhow::Error>(tx.rec.finish(tx.conn)?)

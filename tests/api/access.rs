@@ -36,20 +36,34 @@ async fn site_users_act_only_at_their_site(backend: Backend) {
     assert_eq!(r.body["results"][0]["error"]["error"], "forbidden_site");
     assert_eq!(
         r.body["results"][0]["error"]["message"],
-        format!(
-            "your account scans only at its own site, not at site {}",
-            l.producer
-        )
+        "your account records only at its own site, not at Laiterie Noyal"
     );
-    // Losing or breaking is allowed from any state, at the scanning site.
-    let lost = &r.body["results"][1]["container"];
+    // A shop loses only what it holds: this jar is on the producer's premises, so the shop's
+    // word is refused and the jar stays where it is; the producer may lose it.
+    assert_eq!(
+        r.body["results"][1]["error"]["error"],
+        "forbidden_container"
+    );
+    assert_eq!(
+        r.body["results"][1]["error"]["message"],
+        format!("container {} is at Laiterie Noyal, clean; your account may lose only a container on its site's premises, with a consumer of its shop or on a shipment from or to its site: ask a coordinator", jars[1])
+    );
+    assert_eq!(app.container(&jars[1]).await["state"], "at_site");
+    let r = app
+        .post_as(
+            &producer,
+            "/api/v1/scans",
+            json!({"scans": [{"code": jars[1], "action": "lose", "site_id": l.producer}]}),
+        )
+        .await;
+    let lost = &r.body["results"][0]["container"];
     assert_eq!(
         (
             lost["state"].as_str(),
             lost["retired_reason"].as_str(),
             lost["site_id"].as_str()
         ),
-        (Some("retired"), Some("lost"), Some(l.shop.as_str()))
+        (Some("retired"), Some("lost"), Some(l.producer.as_str()))
     );
     assert_eq!(app.container(&jars[0]).await["uses"], 0);
 
@@ -131,7 +145,7 @@ async fn site_users_act_only_at_their_site(backend: Backend) {
         (r.status, r.message()),
         (
             StatusCode::FORBIDDEN,
-            "only the destination of a shipment receives it"
+            "only the destination receives a shipment: this one goes to Biocoop Rennes, and your account works only at its own site"
         )
     );
     let r = app

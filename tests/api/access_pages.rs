@@ -70,7 +70,7 @@ fn cases(t: &Two, email: &str) -> Vec<(&'static str, Method, String, Body, Expec
         ("/receive/{id}", M::GET, format!("/receive/{}", o.in_transit), Body::None, Refused),
         ("/receive/{id}", M::POST, format!("/receive/{}", o.in_transit), f(&[("codes", ""), ("all", "1")]), Refused),
         ("/washer", M::GET, format!("/washer?site={}", o.washer), Body::None, Own),
-        ("/washer/batches", M::POST, "/washer/batches".into(), f(&[("site", &o.washer), ("codes", &codes)]), Own),
+        ("/washer/batches", M::POST, "/washer/batches".into(), f(&[("site", &o.washer), ("codes", &codes)]), Unrecorded),
         ("/washer/batches/{id}", M::GET, format!("/washer/batches/{}", o.batch), Body::None, Refused),
         ("/washer/batches/{id}/complete", M::POST, format!("/washer/batches/{}/complete", o.batch), f(&[]), Refused),
         ("/dashboard", M::GET, "/dashboard".into(), Body::None, Refused),
@@ -86,7 +86,7 @@ fn cases(t: &Two, email: &str) -> Vec<(&'static str, Method, String, Body, Expec
         ("/manage/users", M::POST, "/manage/users".into(), f(&[("email", "x@x.test"), ("role", "shop"), ("site", &o.shop), ("language", "fr"), ("password", email)]), Refused),
         ("/producer", M::GET, format!("/producer?site={}", o.producer), Body::None, Catalog),
         ("/producer/fill", M::POST, "/producer/fill".into(), f(&[("site", &o.producer), ("codes", &codes)]), Catalog),
-        ("/producer/ship", M::POST, "/producer/ship".into(), f(&[("site", &o.producer), ("codes", &codes), ("shop", &o.shop)]), Catalog),
+        ("/producer/ship", M::POST, "/producer/ship".into(), f(&[("site", &o.producer), ("codes", &codes), ("shop", &o.shop)]), Unrecorded),
         ("/assets/{file}", M::GET, "/assets/app.css".into(), Body::None, Open),
     ]
 }

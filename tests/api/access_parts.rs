@@ -20,6 +20,9 @@ pub enum Expect {
     Catalog,
     /// Open to anyone (no 5xx), with nothing of the other part.
     Open,
+    /// 422: a shipment or wash batch of the user's own site, none of whose containers (the
+    /// other part's) could be recorded, refused whole with nothing made.
+    Unrecorded,
 }
 
 /// The other part of the loop: a producer, a shop and a washer with their own users, and
@@ -214,6 +217,7 @@ pub fn judge(
         Expect::Refused => matches!(s, 401 | 403 | 404),
         Expect::Own | Expect::Catalog => status.is_success() || s == 303,
         Expect::Open => s < 500,
+        Expect::Unrecorded => s == 422,
         Expect::Rejected => {
             let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
             let items = v["results"].as_array().cloned().unwrap_or_default();

@@ -137,7 +137,8 @@ async fn a_bad_row_stops_the_import_and_names_itself(backend: Backend) {
         ("sites", "name,kind,lat\nA,shop,48.1\n", "line 1, column (header): the column lon is missing; the header is name,kind,lat,lon,id,address,email; nothing was imported"),
         ("sites", "id,name,kind,lat,lon\n0192f0bb-0000-7000-8000-000000000009,A,shop,48.1,-1.6\n0192f0bb-0000-7000-8000-000000000009,B,shop,48.1,-1.6\n", "line 3, column id: the id 0192f0bb-0000-7000-8000-000000000009 is given twice in the file; nothing was imported"),
         ("sites", "name,kind,lat,lon\nA,shop,95,-1.6\n", "line 2, column lat: lat 95 / lon -1.6 are not WGS84 coordinates: lat goes from -90 to 90, lon from -180 to 180; nothing was imported"),
-        ("types", "name,material,tare_mass_g,single_use_mass_g\nBocal,glass,-2,25\n", "line 2, column tare_mass_g: tare_mass_g must be a number of at least 0, not -2; nothing was imported"),
+        ("types", "name,material,tare_mass_g,single_use_mass_g\nBocal,glass,-2,25\n", "line 2, column tare_mass_g: tare_mass_g must be a number from 0 to 1000000 g, not -2; nothing was imported"),
+        ("types", "name,material,tare_mass_g,single_use_mass_g\nBocal,glass,190,1e300\n", "line 2, column single_use_mass_g: single_use_mass_g must be a number from 0 to 1000000 g, not 1e300; nothing was imported"),
         ("containers", "code,type_id,site_id\n,nope,nowhere\n", "line 2, column type_id: no container type has the id nope; import the types first; nothing was imported"),
     ];
     for (what, text, message) in cases {

@@ -336,9 +336,12 @@ async fn a_retired_container_stays_retired(backend: Backend) {
             json!({"from_site_id": l.producer, "to_site_id": l.shop, "codes": [code]}),
         )
         .await;
+    // Nothing of it could go on board: the shipment is refused whole and not made.
+    assert_eq!(ship.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(ship.error(), "nothing_recorded");
     assert_eq!(
-        ship.body["results"][0]["error"]["error"],
-        "container_retired"
+        ship.message(),
+        format!("none of the 1 containers could be shipped, so nothing was recorded ({code}: container {code} was retired (broken); a retired container cannot be used again)")
     );
     assert_eq!(app.container(&code).await["state"], "retired");
 }

@@ -50,14 +50,21 @@ async fn wash_rejects_retire_or_go_back_to_dirty(backend: Backend) {
     // Clean jars are not washed: only dirty ones can go in a batch.
     let batch_id = "0b1e8a5e-7c4e-4b8a-9f3e-2a6d1c5b7e90";
     let open = app.post("/api/v1/wash-batches", json!({"id": batch_id, "site_id": l.washer, "codes": [jars[0], clean_elsewhere], "started_at": "2026-02-02T10:00:00Z", "program": "bocaux", "temperature_c": 65})).await;
-    assert_eq!(open.status, StatusCode::CREATED, "{:?}", open.body);
-    let errors: Vec<&str> = open.body["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .map(|r| r["error"]["error"].as_str().unwrap_or(""))
-        .collect();
-    assert_eq!(errors, vec!["invalid_transition", "wrong_site"]);
+    // Neither can go in: the batch is refused whole, each container named with its reason,
+    // and no batch is made.
+    assert_eq!(
+        open.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        open.body
+    );
+    assert_eq!(open.error(), "nothing_recorded");
+    assert_eq!(
+        open.message(),
+        format!("none of the 2 containers could be put in the batch, so nothing was recorded ({j}: container {j} is at Laverie Uzaje, clean; to wash it, it must be dirty, on the premises of this washer; {e}: container {e} is at Laiterie Noyal, not at this site)", j = jars[0], e = clean_elsewhere)
+    );
+    let made = app.get(&format!("/api/v1/wash-batches/{batch_id}")).await;
+    assert_eq!(made.status, StatusCode::NOT_FOUND);
     // Make them dirty: sold and returned at the washer's shop counter is not a thing, so
     // bring dirty jars the usual way.
     let dirty = app
