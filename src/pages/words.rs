@@ -21,6 +21,11 @@ pub fn refusal_of(lang: Lang, action: crate::domain::state::Action, code: &str) 
             "Ce contenant n'est pas dans l'état qu'il faut pour cette action ici (déjà fait, ou ailleurs) : rien n'a été enregistré.",
             "This container is not in the state this action needs here (already done, or elsewhere): nothing was recorded."
         ),
+        (_, "forbidden_container") => tr!(
+            lang,
+            "Ce contenant n'est ni chez vous, ni chez un de vos clients, ni en route depuis ou vers votre site : seule la coordination peut le déclarer cassé, perdu ou retiré. Rien n'a été enregistré.",
+            "This container is neither at your site, nor with one of your customers, nor on its way from or to your site: only the coordinator can record it as broken, lost or retired. Nothing was recorded."
+        ),
         (_, "not_on_shipment") => tr!(
             lang,
             "Ce contenant n'était pas dans cette livraison : mettez-le de côté et prévenez l'expéditeur.",

@@ -15,7 +15,14 @@ on_both_backends!(
     an_export_captured_into_a_fresh_database_gives_the_same_containers
 );
 
-fn event(id: &str, epcs: &[&str], step: &str, disposition: &str, site: &str, at: &str) -> Value {
+pub fn event(
+    id: &str,
+    epcs: &[&str],
+    step: &str,
+    disposition: &str,
+    site: &str,
+    at: &str,
+) -> Value {
     json!({
         "type": "ObjectEvent", "eventID": id, "eventTime": at, "eventTimeZoneOffset": "+01:00",
         "epcList": epcs, "action": "OBSERVE", "bizStep": step, "disposition": disposition,
@@ -23,7 +30,7 @@ fn event(id: &str, epcs: &[&str], step: &str, disposition: &str, site: &str, at:
     })
 }
 
-fn document(events: Vec<Value>) -> Value {
+pub fn document(events: Vec<Value>) -> Value {
     json!({
         "@context": ["https://ref.gs1.org/standards/epcis/epcis-context.jsonld", {"boucle": "https://boucle.test/ns/epcis#"}],
         "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-11-21T18:00:00Z",
@@ -31,7 +38,7 @@ fn document(events: Vec<Value>) -> Value {
     })
 }
 
-async fn capture(app: &TestApp, token: &str, doc: &Value) -> (StatusCode, Value) {
+pub async fn capture(app: &TestApp, token: &str, doc: &Value) -> (StatusCode, Value) {
     let r = app
         .client
         .post(format!("{}/api/v1/epcis/capture", app.address))

@@ -19,6 +19,7 @@ mod epcis_capture;
 mod flows;
 mod gs1;
 mod helpers;
+mod integrity;
 mod mail;
 mod mail_delivery;
 mod mail_prefs;
