@@ -98,7 +98,8 @@ pub fn end(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult
         .execute(conn)
 }
 
-/// Failed sign-ins since `since`: for this e-mail, and from this client.
+/// Failed sign-ins (and attempts under way) since `since`: of this e-mail from this client,
+/// and from this client, each oldest first.
 pub fn failures_since(
     conn: &mut DbConnection,
     email: &str,
@@ -106,8 +107,9 @@ pub fn failures_since(
     since: NaiveDateTime,
 ) -> QueryResult<(Vec<NaiveDateTime>, Vec<NaiveDateTime>)> {
     let recent = sign_in_failures::table.filter(sign_in_failures::at.gt(since));
-    let by_email = recent
+    let by_pair = recent
         .filter(sign_in_failures::email.eq(email))
+        .filter(sign_in_failures::client.eq(client))
         .select(sign_in_failures::at)
         .order(sign_in_failures::at)
         .load(conn)?;
@@ -117,33 +119,52 @@ pub fn failures_since(
         .select(sign_in_failures::at)
         .order(sign_in_failures::at)
         .load(conn)?;
-    Ok((by_email, by_client))
+    Ok((by_pair, by_client))
 }
 
-/// Counts a failed sign-in; failures older than `forget_before` no longer count and go.
-pub fn record_failure(
+/// Makes the transaction the only one counting and reserving attempts until it ends, so that
+/// parallel attempts are counted one after the other: SQLite's write transactions are so
+/// already; on PostgreSQL, a lock of the table that only these transactions take (the one
+/// backend-specific statement of this module).
+pub fn lock_attempts(conn: &mut DbConnection) -> QueryResult<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        use diesel::connection::SimpleConnection;
+        pg.batch_execute("LOCK TABLE sign_in_failures IN SHARE ROW EXCLUSIVE MODE")?;
+    }
+    Ok(())
+}
+
+/// Counts an attempt before its password is checked, as a failure until it succeeds;
+/// attempts older than `forget_before` no longer count and go. Returns the attempt's id.
+pub fn reserve_attempt(
     conn: &mut DbConnection,
     email: &str,
     client: &str,
     now: NaiveDateTime,
     forget_before: NaiveDateTime,
-) -> QueryResult<()> {
+) -> QueryResult<String> {
     diesel::delete(sign_in_failures::table.filter(sign_in_failures::at.le(forget_before)))
         .execute(conn)?;
+    let id = uuid::Uuid::now_v7().to_string();
     diesel::insert_into(sign_in_failures::table)
         .values((
-            sign_in_failures::id.eq(uuid::Uuid::now_v7().to_string()),
+            sign_in_failures::id.eq(&id),
             sign_in_failures::email.eq(email),
             sign_in_failures::client.eq(client),
             sign_in_failures::at.eq(now),
         ))
-        .execute(conn)
-        .map(drop)
+        .execute(conn)?;
+    Ok(id)
 }
 
-/// A successful sign-in forgives the e-mail's failures.
-pub fn clear_failures(conn: &mut DbConnection, email: &str) -> QueryResult<()> {
-    diesel::delete(sign_in_failures::table.filter(sign_in_failures::email.eq(email)))
-        .execute(conn)
-        .map(drop)
+/// A successful sign-in forgives the failures of that e-mail from that client, its own
+/// attempt among them; the same e-mail's failures from elsewhere still count.
+pub fn clear_failures(conn: &mut DbConnection, email: &str, client: &str) -> QueryResult<()> {
+    diesel::delete(
+        sign_in_failures::table
+            .filter(sign_in_failures::email.eq(email))
+            .filter(sign_in_failures::client.eq(client)),
+    )
+    .execute(conn)
+    .map(drop)
 }

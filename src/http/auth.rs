@@ -7,7 +7,7 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::throttle::Unsuccessful::{Failed, Refused};
+use super::throttle::Attempt;
 use super::views::ErrorView;
 use super::{auth_lookup, throttle, write, AppState, State};
 use crate::db::audit::By;
@@ -158,25 +158,24 @@ pub async fn create_token(
     let email = email.trim().to_lowercase();
     let client = throttle::client_address(&req, &state.config.trusted_proxies);
     let now = now();
-    if let Some(until) = throttle::locked_until(&state, &email, &client, now).await? {
-        throttle::unsuccessful(&state, Refused, "token", &email, &client, now).await?;
+    if let Attempt::Wait(until) = throttle::reserve(&state, "token", &email, &client, now).await? {
         let minutes = throttle::minutes_left(until, now);
         return Ok(HttpResponse::TooManyRequests()
             .insert_header(("Retry-After", (until - now).num_seconds().max(1).to_string()))
             .json(ErrorView {
                 error: "too_many_attempts".into(),
-                message: format!("too many failed sign-ins for this e-mail or from this address: try again in {minutes} min"),
+                message: format!("too many failed sign-ins for this e-mail from this address, or from this address: try again in {minutes} min"),
             }));
     }
     let Some(user) = throttle::verify(&state, &email, &password).await? else {
-        throttle::unsuccessful(&state, Failed, "token", &email, &client, now).await?;
+        throttle::failed(&state, "token", &email, &client, now).await?;
         return Err(AppError::unauthorized(
             "the e-mail or the password is wrong",
         ));
     };
     let owner = user.clone();
     let token = write(&state, move |conn| {
-        crate::db::sessions::clear_failures(conn, &email)?;
+        crate::db::sessions::clear_failures(conn, &email, &client)?;
         let by = By::user(&owner.id, &owner.email, &client);
         Ok(new_token(conn, &owner, name.trim(), &by, now)?)
     })

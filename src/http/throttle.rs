@@ -7,6 +7,8 @@ use std::net::IpAddr;
 
 use std::sync::OnceLock;
 
+use tokio::sync::Semaphore;
+
 use actix_web::{web, HttpRequest};
 use chrono::{NaiveDateTime, TimeDelta};
 
@@ -18,10 +20,15 @@ use crate::db::models::User;
 use crate::db::sessions;
 use crate::error::AppError;
 
-/// Failed attempts counted over this window.
+/// A client's failed attempts, whatever the e-mail, counted over this window.
 pub const WINDOW: TimeDelta = TimeDelta::minutes(15);
-pub const MAX_PER_EMAIL: usize = 5;
 pub const MAX_PER_CLIENT: usize = 20;
+/// An e-mail's failures from one client: past the first few, each makes the next attempt
+/// wait twice as long as the one before, up to an hour; they are forgotten after a day or by
+/// a success from that client. A stranger elsewhere never holds an account up.
+pub const FREE_PER_PAIR: usize = 4;
+pub const LONGEST_WAIT: TimeDelta = TimeDelta::hours(1);
+pub const FORGET: TimeDelta = TimeDelta::days(1);
 
 /// An address or a network (`10.0.0.0/8`, `::1`) whose `X-Forwarded-For` is believed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,28 +109,84 @@ pub fn client_address(req: &HttpRequest, trusted: &[Proxy]) -> String {
     client.to_string()
 }
 
-/// When signing in as `email` from `client` may be tried again, if not now.
-pub async fn locked_until(
+/// When an attempt may be made again, if not now: `pair` holds the attempts of this e-mail
+/// from this client since [`FORGET`], `client` those from this client since [`WINDOW`],
+/// each oldest first.
+pub fn wait_until(
+    pair: &[NaiveDateTime],
+    client: &[NaiveDateTime],
+    now: NaiveDateTime,
+) -> Option<NaiveDateTime> {
+    let by_pair = pair.len().checked_sub(FREE_PER_PAIR + 1).map(|past| {
+        // 1 minute after the fifth failure, 2 after the sixth, and so on.
+        let doublings = u32::try_from(past).unwrap_or(u32::MAX).min(6);
+        let wait = TimeDelta::minutes(1 << doublings).min(LONGEST_WAIT);
+        pair[pair.len() - 1] + wait
+    });
+    let by_client =
+        (client.len() >= MAX_PER_CLIENT).then(|| client[client.len() - MAX_PER_CLIENT] + WINDOW);
+    [by_pair, by_client]
+        .into_iter()
+        .flatten()
+        .filter(|until| *until > now)
+        .max()
+}
+
+/// What a sign-in attempt may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    /// Check the password: the attempt is counted already, as a failure until it succeeds.
+    Go,
+    /// Too many failures: refused without a check, until then.
+    Wait(NaiveDateTime),
+}
+
+/// Counts an attempt to sign in as `email` from `client` through `way` (the page, or a
+/// token) before its password is checked, so that parallel attempts cannot all pass the
+/// count; a refused one is written in the audit log.
+pub async fn reserve(
     state: &State,
+    way: &'static str,
     email: &str,
     client: &str,
     now: NaiveDateTime,
-) -> Result<Option<NaiveDateTime>, AppError> {
+) -> Result<Attempt, AppError> {
     let (email, client) = (email.to_owned(), client.to_owned());
-    let (by_email, by_client) = auth_lookup(state, move |conn| {
-        Ok(sessions::failures_since(
-            conn,
-            &email,
-            &client,
-            now - WINDOW,
-        )?)
+    write(state, move |conn| {
+        sessions::lock_attempts(conn)?;
+        let (pair, by_client) =
+            sessions::failures_since(conn, &email, &client, now - FORGET.max(WINDOW))?;
+        let by_client: Vec<_> = by_client
+            .into_iter()
+            .filter(|at| *at > now - WINDOW)
+            .collect();
+        if let Some(until) = wait_until(&pair, &by_client, now) {
+            let detail = format!("{way}: too many failed sign-ins");
+            let by = By::nobody(&client);
+            audit::record(
+                conn,
+                AuditAction::SignInRefused,
+                &by,
+                Some(&email),
+                &detail,
+                now,
+            )?;
+            return Ok(Attempt::Wait(until));
+        }
+        sessions::reserve_attempt(conn, &email, &client, now, now - FORGET.max(WINDOW))?;
+        Ok(Attempt::Go)
     })
-    .await?;
-    Ok([(by_email, MAX_PER_EMAIL), (by_client, MAX_PER_CLIENT)]
-        .into_iter()
-        .filter(|(fails, max)| fails.len() >= *max)
-        .map(|(fails, max)| fails[fails.len() - max] + WINDOW)
-        .max())
+    .await
+}
+
+/// The password checks running at once: argon2id takes 19 MiB and most of a core for each,
+/// so a burst of sign-ins waits its turn instead of taking the server's memory.
+fn verifying() -> &'static Semaphore {
+    static SLOTS: OnceLock<Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Semaphore::new(cores)
+    })
 }
 
 /// The user of `email` if `password` is theirs. Off the async workers, as argon2 is
@@ -140,12 +203,20 @@ pub async fn verify(state: &State, email: &str, password: &str) -> Result<Option
         None => match UNKNOWN.get() {
             Some(hash) => hash.clone(),
             None => {
+                let _slot = verifying()
+                    .acquire()
+                    .await
+                    .map_err(|e| AppError::Internal(e.into()))?;
                 let hash = web::block(|| hash_password(&random_secret())).await??;
                 UNKNOWN.get_or_init(|| hash).clone()
             }
         },
     };
     let password = password.to_owned();
+    let _slot = verifying()
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
     let right = web::block(move || verify_password(&password, &hash)).await?;
     Ok(user.filter(|_| right))
 }
@@ -155,42 +226,27 @@ pub fn minutes_left(until: NaiveDateTime, now: NaiveDateTime) -> i64 {
     ((until - now).num_seconds() + 59) / 60
 }
 
-/// A sign-in that did not happen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unsuccessful {
-    /// A wrong e-mail or password: counted towards the wait.
-    Failed,
-    /// Refused without a try, for too many failures.
-    Refused,
-}
-
-/// Writes a sign-in through `way` (the page, or a token) that did not happen in the audit
-/// log; a failure also counts towards the wait.
-pub async fn unsuccessful(
+/// Writes a failed sign-in through `way` in the audit log; its attempt, counted by
+/// [`reserve`], stays a failure.
+pub async fn failed(
     state: &State,
-    what: Unsuccessful,
     way: &'static str,
     email: &str,
     client: &str,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    let (action, detail) = match what {
-        Unsuccessful::Failed => (
-            AuditAction::SignInFailed,
-            format!("{way}: wrong e-mail or password"),
-        ),
-        Unsuccessful::Refused => (
-            AuditAction::SignInRefused,
-            format!("{way}: too many failed sign-ins"),
-        ),
-    };
+    let detail = format!("{way}: wrong e-mail or password");
     let (email, client) = (email.to_owned(), client.to_owned());
     write(state, move |conn| {
-        if what == Unsuccessful::Failed {
-            sessions::record_failure(conn, &email, &client, now, now - WINDOW)?;
-        }
         let by = By::nobody(&client);
-        audit::record(conn, action, &by, Some(&email), &detail, now)?;
+        audit::record(
+            conn,
+            AuditAction::SignInFailed,
+            &by,
+            Some(&email),
+            &detail,
+            now,
+        )?;
         Ok(())
     })
     .await
@@ -239,6 +295,32 @@ mod tests {
             from("[::1]:5000", Some("2001:db8::5"), "::1"),
             "2001:db8::5"
         );
+    }
+
+    #[test]
+    fn an_accounts_failures_from_one_client_wait_longer_and_longer() {
+        let t0 = chrono::NaiveDate::from_ymd_opt(2026, 12, 4)
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
+            .expect("a time");
+        let at = |minutes: i64| t0 + TimeDelta::minutes(minutes);
+        let fails = |n: i64| (0..n).map(at).collect::<Vec<_>>();
+        // Four failures cost nothing; the fifth one minute, then 2, 4 ... up to an hour.
+        assert_eq!(wait_until(&fails(4), &[], at(4)), None);
+        assert_eq!(wait_until(&fails(5), &[], at(4)), Some(at(5)));
+        assert_eq!(wait_until(&fails(6), &[], at(5)), Some(at(7)));
+        assert_eq!(wait_until(&fails(7), &[], at(6)), Some(at(10)));
+        assert_eq!(wait_until(&fails(40), &[], at(39)), Some(at(99)));
+        assert_eq!(
+            wait_until(&fails(5), &[], at(5)),
+            None,
+            "the minute is over"
+        );
+        // Twenty from one client in the window, whatever the e-mails, a second apart: 15
+        // minutes from the first of them.
+        let burst: Vec<_> = (0..20).map(|s| t0 + TimeDelta::seconds(s)).collect();
+        let now = t0 + TimeDelta::seconds(20);
+        assert_eq!(wait_until(&[], &burst, now), Some(at(15)));
+        assert_eq!(wait_until(&[], &burst[1..], now), None);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::db::auth::random_secret;
 use crate::db::catalog::now;
 use crate::db::sessions;
 use crate::domain::roles::Role;
-use crate::http::throttle::Unsuccessful::{Failed, Refused};
+use crate::http::throttle::Attempt;
 use crate::http::{throttle, write, State};
 
 /// The double-submit cookie of the sign-in form (there is no session yet).
@@ -153,8 +153,7 @@ pub async fn submit(
     let email = f.email.trim().to_lowercase();
     let client = throttle::client_address(&req, &state.config.trusted_proxies);
     let now = now();
-    if let Some(until) = throttle::locked_until(&state, &email, &client, now).await? {
-        throttle::unsuccessful(&state, Refused, "page", &email, &client, now).await?;
+    if let Attempt::Wait(until) = throttle::reserve(&state, "page", &email, &client, now).await? {
         let minutes = throttle::minutes_left(until, now);
         let message = match lang {
             Lang::Fr => format!("Trop d'essais manqués : réessayez dans {minutes} min."),
@@ -163,7 +162,7 @@ pub async fn submit(
         return again(StatusCode::TOO_MANY_REQUESTS, &message);
     }
     let Some(user) = throttle::verify(&state, &email, &f.password).await? else {
-        throttle::unsuccessful(&state, Failed, "page", &email, &client, now).await?;
+        throttle::failed(&state, "page", &email, &client, now).await?;
         return again(
             StatusCode::UNAUTHORIZED,
             tr!(
@@ -175,7 +174,7 @@ pub async fn submit(
     };
     let role = Role::parse(&user.role).unwrap_or(Role::Shop);
     let secret = write(&state, move |conn| {
-        sessions::clear_failures(conn, &email)?;
+        sessions::clear_failures(conn, &email, &client)?;
         let secret = sessions::start(conn, &user.id, now)?;
         let by = By::user(&user.id, &user.email, &client);
         audit::record(

@@ -176,7 +176,8 @@ async fn repeated_wrong_passwords_make_sign_in_wait() {
             .expect("html")
             .contains("L'adresse e-mail ou le mot de passe est faux."));
     }
-    // The right password now waits too: the limit is on the e-mail, not on the password.
+    // The right password now waits too, a minute: the limit is on the e-mail from this
+    // address, not on the password.
     let r = sign_in(&app, "caisse@loop.test", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(set_cookie(&r, "boucle_session").is_none());
@@ -184,7 +185,7 @@ async fn repeated_wrong_passwords_make_sign_in_wait() {
         .text()
         .await
         .expect("html")
-        .contains("Trop d'essais manqués : réessayez dans 15 min."));
+        .contains("Trop d'essais manqués : réessayez dans 1 min."));
     // Another user is not held up.
     app.user("shop", Some(&l.shop2), "autre@loop.test");
     let r = sign_in(&app, "autre@loop.test", PASSWORD).await;
