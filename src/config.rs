@@ -14,6 +14,8 @@ pub struct Config {
     pub code_prefix: String,
     /// Connections kept open to the database.
     pub db_pool_size: u32,
+    /// The longest a request's body may take to arrive.
+    pub body_timeout: std::time::Duration,
     /// Mail transport, alert thresholds and schedules.
     pub mail: crate::mail::Settings,
     /// The loop's GS1 company prefix: containers then have GRAIs and Digital Link QR codes.
@@ -68,6 +70,11 @@ pub const DEFAULTS: &[(&str, &str, &str)] = &[
         "the loop's GS1 company prefix (4 to 11 digits): GRAIs and GS1 Digital Link QR codes",
     ),
     ("DB_POOL_SIZE", "8", "database connections kept open"),
+    (
+        "BODY_TIMEOUT_SECS",
+        "60",
+        "the longest a request's body may take to arrive; a slower one is answered 408",
+    ),
     (
         "TRUSTED_PROXIES",
         "",
@@ -195,6 +202,17 @@ impl Config {
                 value: pool_text.clone(),
                 reason: "give a whole number from 1 to 256".into(),
             })?;
+        let body_text = get("BODY_TIMEOUT_SECS");
+        let body_timeout = body_text
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=3600).contains(n))
+            .map(std::time::Duration::from_secs)
+            .ok_or_else(|| ConfigError {
+                name: "BODY_TIMEOUT_SECS",
+                value: body_text.clone(),
+                reason: "give a whole number of seconds from 1 to 3600".into(),
+            })?;
         let mail = crate::mail::Settings::from_lookup(&get)?;
         let gs1_text = get("GS1_COMPANY_PREFIX");
         let gs1 = Some(gs1_text.trim())
@@ -220,6 +238,7 @@ impl Config {
             detour_factor,
             code_prefix,
             db_pool_size,
+            body_timeout,
         })
     }
 }

@@ -26,6 +26,7 @@ pub const ERROR_CODES: &[&str] = &[
     "invalid_row",
     "too_many_attempts",
     "nothing_recorded",
+    "request_timeout",
     // Per scan, in a rejected result.
     "unknown_code",
     "invalid_id",

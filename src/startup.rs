@@ -42,6 +42,7 @@ impl Application {
             App::new()
                 .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("boucle::http"))
                 .wrap(middleware::Compress::default())
+                .wrap(middleware::from_fn(crate::http::deadline::body_deadline))
                 .app_data(state.clone())
                 .configure(configure)
                 .configure(crate::pages::configure)

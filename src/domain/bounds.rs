@@ -67,6 +67,46 @@ pub fn period_fits(from: chrono::NaiveDate, to: chrono::NaiveDate) -> bool {
             .is_some_and(|last| to <= last)
 }
 
+/// The longest name (of a site, a container type, a material, a token) and address.
+pub const NAME_CHARS: usize = 200;
+pub const ADDRESS_CHARS: usize = 500;
+
+/// A name as typed, trimmed: not empty, on one line, with no control character (a line
+/// break in a name would break mail headers and CSV rows), and at most `max` characters.
+pub fn check_name(field: &str, text: &str, max: usize) -> Result<String, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(format!("{field} must not be empty"));
+    }
+    check_text(field, t, max, false)
+}
+
+/// An optional text on one or more lines (an address): none when blank.
+pub fn check_lines(field: &str, text: &str, max: usize) -> Result<Option<String>, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    check_text(field, t, max, true).map(Some)
+}
+
+fn check_text(field: &str, t: &str, max: usize, lines: bool) -> Result<String, String> {
+    if let Some(c) = t
+        .chars()
+        .find(|c| c.is_control() && !(lines && matches!(c, '\n' | '\r')))
+    {
+        let what = if lines { "" } else { "line breaks, " };
+        return Err(format!(
+            "{field} holds the control character {c:?}; type it without {what}tabs or other control characters"
+        ));
+    }
+    let n = t.chars().count();
+    if n > max {
+        return Err(format!("{field} has {n} characters; give at most {max}"));
+    }
+    Ok(t.replace("\r\n", "\n"))
+}
+
 impl Bound {
     pub fn contains(&self, value: f64) -> bool {
         value.is_finite() && value >= self.min && value <= self.max
@@ -115,6 +155,26 @@ mod tests {
         assert_eq!(
             DISTANCE_KM.check("distance_km", 1.7e308),
             Err("distance_km must be a number from 0 to 20000 km, not 1.7e308".into())
+        );
+        assert_eq!(
+            check_name("name", "  Biocoop Rennes ", 200),
+            Ok("Biocoop Rennes".into())
+        );
+        assert_eq!(
+            check_name("name", "Biocoop\r\nBcc: x@evil.example", 200),
+            Err("name holds the control character '\\r'; type it without line breaks, tabs or other control characters".into())
+        );
+        assert_eq!(
+            check_name("name", " ", 200),
+            Err("name must not be empty".into())
+        );
+        assert_eq!(
+            check_name("name", &"é".repeat(201), 200),
+            Err("name has 201 characters; give at most 200".into())
+        );
+        assert_eq!(
+            check_lines("address", "1 rue X\r\n35000 Rennes", 500),
+            Ok(Some("1 rue X\n35000 Rennes".into()))
         );
         assert!(TEMPERATURE_C.contains(-20.0));
         let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).expect("a date");

@@ -155,6 +155,8 @@ pub async fn create_token(
             "name the token after the device or script that will use it, e.g. \"till 1\"",
         ));
     }
+    let name = crate::domain::bounds::check_name("name", &name, crate::domain::bounds::NAME_CHARS)
+        .map_err(|m| AppError::unprocessable("invalid_field", m))?;
     let email = email.trim().to_lowercase();
     let client = throttle::client_address(&req, &state.config.trusted_proxies);
     let now = now();

@@ -30,15 +30,8 @@ pub struct NewSite {
 }
 
 fn required(field: &str, value: &str) -> Result<String, AppError> {
-    let v = value.trim();
-    if v.is_empty() {
-        Err(AppError::unprocessable(
-            "invalid_field",
-            format!("{field} must not be empty"),
-        ))
-    } else {
-        Ok(v.to_owned())
-    }
+    bounds::check_name(field, value, bounds::NAME_CHARS)
+        .map_err(|message| AppError::unprocessable("invalid_field", message))
 }
 
 /// Adds a site (coordinators).
@@ -97,10 +90,11 @@ pub fn site_of(b: NewSite) -> Result<Site, FieldError> {
         kind: kind.as_str().to_owned(),
         lat: b.lat,
         lon: b.lon,
-        address: b
-            .address
-            .map(|a| a.trim().to_owned())
-            .filter(|a| !a.is_empty()),
+        address: match &b.address {
+            Some(a) => bounds::check_lines("address", a, bounds::ADDRESS_CHARS)
+                .map_err(|m| ("address", AppError::unprocessable("invalid_field", m)))?,
+            None => None,
+        },
         email,
         created_at: catalog::now(),
     })

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod containers;
+pub mod deadline;
 pub mod epcis;
 pub mod factors;
 pub mod flows;

@@ -54,7 +54,38 @@ fn view(r: OutboxRow) -> OutboxView {
         created_at: t(r.created_at),
         sent_at: r.sent_at.map(t),
         alert_id: r.alert_id,
-        body_text: r.body_text,
+        body_text: without_secrets(&r.body_text),
+    }
+}
+
+/// The mail's text with each recipient's unsubscribe secret hidden: a coordinator reading
+/// the outbox must not be able to unsubscribe others from their mails.
+fn without_secrets(text: &str) -> String {
+    const LINK: &str = "/unsubscribe/";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(LINK) {
+        let (head, tail) = rest.split_at(i + LINK.len());
+        out.push_str(head);
+        out.push('…');
+        let end = tail
+            .find(|c: char| c == '?' || c.is_whitespace())
+            .unwrap_or(tail.len());
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_outbox_hides_unsubscribe_secrets() {
+        assert_eq!(
+            super::without_secrets("Stock bas.\n-- \nPour ne plus recevoir : https://b.test/unsubscribe/s3cr3t?kind=low_stock\n"),
+            "Stock bas.\n-- \nPour ne plus recevoir : https://b.test/unsubscribe/…?kind=low_stock\n"
+        );
+        assert_eq!(super::without_secrets("no link"), "no link");
     }
 }
 

@@ -15,6 +15,29 @@ use crate::domain::code::parse_any;
 use crate::domain::gs1::CompanyPrefix;
 use crate::http::catalog::{site_of, type_of, NewSite, NewType};
 
+/// What makes a spreadsheet read a cell as a formula.
+const FORMULA_START: &[char] = &['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell (a name, an address) as a spreadsheet should show it: one that begins like a
+/// formula gets a leading apostrophe, which spreadsheets show as text, so that a name typed
+/// by a partner never runs in a coordinator's spreadsheet (OWASP, CSV injection). Numbers
+/// are written as they are.
+pub fn text_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(FORMULA_START) {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
+}
+
+/// The text of a cell [`text_cell`] wrote: imported again, an export gives the same names.
+fn from_text_cell(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_START) => rest,
+        _ => cell,
+    }
+}
+
 /// What can be imported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Import {
@@ -105,7 +128,7 @@ impl Row<'_> {
     fn text(&self, column: &str) -> Option<String> {
         self.cells
             .get(column)
-            .map(|v| v.trim().to_owned())
+            .map(|v| from_text_cell(v.trim()).to_owned())
             .filter(|v| !v.is_empty())
     }
 

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{containers, events};
 use crate::db::DbConnection;
+use crate::interop::csv::text_cell;
 
 /// Every site, with the columns of the sites import, so that a new database can take them.
 pub fn export_sites(
@@ -16,12 +17,12 @@ pub fn export_sites(
     for s in &sites {
         out.write_record([
             s.id.as_str(),
-            &s.name,
+            &text_cell(&s.name),
             &s.kind,
             &s.lat.to_string(),
             &s.lon.to_string(),
-            s.address.as_deref().unwrap_or(""),
-            s.email.as_deref().unwrap_or(""),
+            &text_cell(s.address.as_deref().unwrap_or("")),
+            &text_cell(s.email.as_deref().unwrap_or("")),
         ])?;
     }
     Ok(sites.len() as u64)
@@ -46,8 +47,8 @@ pub fn export_types(
     for t in &types {
         out.write_record([
             t.id.as_str(),
-            &t.name,
-            &t.material,
+            &text_cell(&t.name),
+            &text_cell(&t.material),
             &t.capacity_ml.map(|c| c.to_string()).unwrap_or_default(),
             &t.tare_mass_g.to_string(),
             &t.single_use_mass_g.to_string(),

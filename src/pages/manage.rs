@@ -5,9 +5,9 @@ use actix_web::web;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::session::Staff;
+use super::session::{constant_time_eq, Staff};
 use super::work::number;
-use super::{layout, tr, Lang, PageError};
+use super::{layout, tr, words, Lang, PageError};
 use crate::db::catalog;
 use crate::db::users;
 use crate::domain::co2e::latest;
@@ -19,6 +19,17 @@ use crate::http::{read, State};
 pub struct Outcome {
     done: Option<String>,
     error: Option<String>,
+    sig: Option<String>,
+}
+
+impl Outcome {
+    /// The message of the redirect, if it was signed for this session.
+    fn shown<'a>(&self, text: &'a Option<String>, csrf: &str) -> Option<&'a str> {
+        let text = text.as_deref()?;
+        let sig = self.sig.as_deref()?;
+        let expected = words::signature(csrf, text);
+        constant_time_eq(sig.as_bytes(), expected.as_bytes()).then_some(text)
+    }
 }
 
 /// `GET /manage`.
@@ -49,8 +60,8 @@ pub async fn page(
     };
     let csrf = &staff.session.csrf;
     let body = html! {
-        @if let Some(d) = &query.done { p.result.ok role="status" { (d) } }
-        @if let Some(e) = &query.error { p.error role="alert" { (e) } }
+        @if let Some(d) = query.shown(&query.done, csrf) { p.result.ok role="status" { (d) } }
+        @if let Some(e) = query.shown(&query.error, csrf) { p.error role="alert" { (e) } }
         nav.toc { a href="#sites" { "Sites" } " · " a href="#routes" { (tr!(lang, "Distances", "Routes")) } " · " a href="#types" { (tr!(lang, "Modèles", "Types")) } " · " a href="#factors" { (tr!(lang, "Facteurs d'émission", "Emission factors")) } " · " a href="#users" { (tr!(lang, "Utilisateurs", "Users")) } }
         section #sites {
             h2 { "Sites" }

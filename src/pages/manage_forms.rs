@@ -15,15 +15,17 @@ use crate::error::AppError;
 use crate::http::catalog::{set_route, site_of, type_of, NewSite, NewType};
 use crate::http::{write, State};
 
-/// Back to the page at `section`, saying what was done or what was wrong.
-fn back(section: &str, result: Result<String, String>) -> HttpResponse {
+/// Back to the page at `section`, saying what was done or what was wrong, in words signed
+/// for this session: the page shows no text that a link from elsewhere put in its address.
+fn back(staff: &Staff, section: &str, result: Result<String, String>) -> HttpResponse {
     let (key, text) = match result {
         Ok(done) => ("done", done),
         Err(why) => ("error", why),
     };
     see_other(format!(
-        "/manage?{key}={}#{section}",
-        words::url_encode(&text)
+        "/manage?{key}={}&sig={}#{section}",
+        words::url_encode(&text),
+        words::signature(&staff.session.csrf, &text)
     ))
 }
 
@@ -74,7 +76,7 @@ pub async fn add_site(
     staff.check_csrf(&f.csrf)?;
     let (lat, lon) = match (decimal("lat", &f.lat), decimal("lon", &f.lon)) {
         (Ok(a), Ok(o)) => (a, o),
-        (Err(e), _) | (_, Err(e)) => return Ok(back("sites", Err(e))),
+        (Err(e), _) | (_, Err(e)) => return Ok(back(&staff, "sites", Err(e))),
     };
     let new = NewSite {
         id: None,
@@ -87,11 +89,11 @@ pub async fn add_site(
     };
     let site = match site_of(new) {
         Ok(s) => s,
-        Err((_, e)) => return Ok(back("sites", Err(message(e)?))),
+        Err((_, e)) => return Ok(back(&staff, "sites", Err(message(e)?))),
     };
     let name = site.name.clone();
     write(&state, move |conn| Ok(catalog::insert_site(conn, &site)?)).await?;
-    Ok(back("sites", Ok(name)))
+    Ok(back(&staff, "sites", Ok(name)))
 }
 
 #[derive(Deserialize)]
@@ -113,11 +115,11 @@ pub async fn put_route(
     staff.check_csrf(&f.csrf)?;
     let km = match decimal("km", &f.km) {
         Ok(k) => k,
-        Err(e) => return Ok(back("routes", Err(e))),
+        Err(e) => return Ok(back(&staff, "routes", Err(e))),
     };
     match write(&state, move |conn| set_route(conn, f.from, f.to, km)).await {
-        Ok(r) => Ok(back("routes", Ok(format!("{} km", r.distance_km)))),
-        Err(e) => Ok(back("routes", Err(message(e)?))),
+        Ok(r) => Ok(back(&staff, "routes", Ok(format!("{} km", r.distance_km)))),
+        Err(e) => Ok(back(&staff, "routes", Err(message(e)?))),
     }
 }
 
@@ -148,7 +150,9 @@ pub async fn add_type(
     );
     let (capacity_ml, tare_mass_g, single_use_mass_g) = match numbers {
         (Ok(c), Ok(t), Ok(s)) => (c, t, s),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Ok(back("types", Err(e))),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            return Ok(back(&staff, "types", Err(e)))
+        }
     };
     let new = NewType {
         id: None,
@@ -160,11 +164,11 @@ pub async fn add_type(
     };
     let t = match type_of(new) {
         Ok(t) => t,
-        Err((_, e)) => return Ok(back("types", Err(message(e)?))),
+        Err((_, e)) => return Ok(back(&staff, "types", Err(message(e)?))),
     };
     let name = t.name.clone();
     write(&state, move |conn| Ok(catalog::insert_type(conn, &t)?)).await?;
-    Ok(back("types", Ok(name)))
+    Ok(back(&staff, "types", Ok(name)))
 }
 
 #[derive(Deserialize)]
@@ -188,7 +192,7 @@ pub async fn add_factor(
     staff.check_csrf(&f.csrf)?;
     let value = match decimal("value", &f.value) {
         Ok(v) => v,
-        Err(e) => return Ok(back("factors", Err(e))),
+        Err(e) => return Ok(back(&staff, "factors", Err(e))),
     };
     match write(&state, move |conn| {
         crate::http::factors::add(conn, f.kind, f.subject, value, &f.source)
@@ -196,13 +200,14 @@ pub async fn add_factor(
     .await
     {
         Ok(factor) => Ok(back(
+            &staff,
             "factors",
             Ok(format!(
                 "{} {} v{}",
                 factor.kind, factor.subject, factor.version
             )),
         )),
-        Err(e) => Ok(back("factors", Err(message(e)?))),
+        Err(e) => Ok(back(&staff, "factors", Err(message(e)?))),
     }
 }
 
@@ -281,7 +286,11 @@ pub async fn add_user(
         ));
     }
     let (Some(role), Some(language)) = (Role::parse(&f.role), Lang::parse(&f.language)) else {
-        return Ok(back("users", Err(format!("{} / {}", f.role, f.language))));
+        return Ok(back(
+            &staff,
+            "users",
+            Err(format!("{} / {}", f.role, f.language)),
+        ));
     };
     let client = crate::http::throttle::client_address(&req, &state.config.trusted_proxies);
     let admin = staff.session.actor.clone();
@@ -299,7 +308,7 @@ pub async fn add_user(
     })
     .await?;
     Ok(match added {
-        Ok(u) => back("users", Ok(u.email)),
-        Err(why) => back("users", Err(said(lang, &why))),
+        Ok(u) => back(&staff, "users", Ok(u.email)),
+        Err(why) => back(&staff, "users", Err(said(lang, &why))),
     })
 }

@@ -72,6 +72,19 @@ fn action_label(lang: Lang, a: Action) -> &'static str {
     }
 }
 
+/// What the page says after an action, by the key its redirect carries: the page shows only
+/// its own words, never text from the address.
+fn done_words(lang: Lang, key: &str) -> Option<&'static str> {
+    Some(match key {
+        "return" => words::recorded(lang, false),
+        "duplicate" => words::recorded(lang, true),
+        "sell" => tr!(lang, "Vente enregistrée", "Sale recorded"),
+        "fill" => tr!(lang, "Remplissage enregistré", "Fill recorded"),
+        "break" => tr!(lang, "Casse enregistrée", "Breakage recorded"),
+        _ => return None,
+    })
+}
+
 #[derive(Deserialize)]
 pub struct PageQuery {
     done: Option<String>,
@@ -98,7 +111,7 @@ pub async fn page(
     });
     let title = format!("{} {}", t.name, c.code);
     let body = html! {
-        @if let Some(done) = &query.done {
+        @if let Some(done) = query.done.as_deref().and_then(|key| done_words(lang, key)) {
             p.result.ok role="status" { (done) }
         }
         dl.facts {
@@ -207,6 +220,9 @@ pub async fn scan(
             words::refusal_of(lang, action, why),
         ));
     }
-    let done = words::url_encode(words::recorded(lang, o.status == Status::Duplicate));
+    let done = match o.status {
+        Status::Duplicate => "duplicate",
+        _ => action.as_str(),
+    };
     Ok(see_other(format!("/c/{}?done={done}", o.code)))
 }

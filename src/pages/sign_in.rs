@@ -32,9 +32,17 @@ pub fn home_of(role: Role) -> &'static str {
 }
 
 /// Only paths of this site: `/x`, not `//elsewhere` or `https://...`.
+/// A path of this site to go to after signing in. Only visible ASCII: browsers drop tabs and
+/// line breaks from a URL, so `/\t/evil.example` would become `//evil.example`, another site,
+/// and a line break in a header is refused by the server.
 fn safe_next(next: Option<&str>) -> Option<String> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .map(str::to_owned)
+    next.filter(|n| {
+        let b = n.as_bytes();
+        b.first() == Some(&b'/')
+            && !matches!(b.get(1), Some(b'/' | b'\\'))
+            && b.iter().all(|c| c.is_ascii_graphic() && *c != b'\\')
+    })
+    .map(str::to_owned)
 }
 
 /// `GET /`: the signed-in user's first page, or the sign-in page.
@@ -238,4 +246,32 @@ pub async fn sign_out(
         .cookie(gone)
         .insert_header((header::LOCATION, "/sign-in"))
         .finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_of_this_site_are_followed_after_sign_in() {
+        for ok in [
+            "/shop",
+            "/c/BC-7K3M-QD9A?done=recorded",
+            "/receive?site=a%20b",
+        ] {
+            assert_eq!(safe_next(Some(ok)).as_deref(), Some(ok));
+        }
+        for off in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/shop\r\nSet-Cookie: x=1",
+            "https://evil.example",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(off)), None, "{off:?}");
+        }
+    }
 }

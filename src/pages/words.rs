@@ -8,6 +8,18 @@ pub fn url_encode(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
+/// A signature of `text` for the session whose CSRF token is `csrf`: a page shows a message
+/// from its own address only when it was signed for the session reading it.
+pub fn signature(csrf: &str, text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(csrf.as_bytes())
+        .chain_update([0u8])
+        .chain_update(text.as_bytes())
+        .finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The answer to a refused scan of `action`, by the refusal's code: what happened and what
 /// to do.
 pub fn refusal_of(lang: Lang, action: crate::domain::state::Action, code: &str) -> &'static str {

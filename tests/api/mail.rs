@@ -124,6 +124,13 @@ async fn low_stock_is_told_once_per_start(backend: Backend) {
     assert_eq!(mails.len(), 6, "{:?}", to_and_subject(&mails));
     let sent = outbox(&app, "sent").await;
     assert_eq!(sent.len(), 6);
+    // The outbox shows each mail's text, not the recipients' unsubscribe secrets.
+    assert!(
+        sent.iter().all(|m| m["body_text"]
+            .as_str()
+            .is_some_and(|t| t.contains("https://boucle.test/unsubscribe/…?kind=low_stock"))),
+        "{sent:?}"
+    );
     assert!(sent
         .iter()
         .all(|m| m["attempts"] == 1 && m["kind"] == "low_stock"));

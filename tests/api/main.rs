@@ -18,6 +18,7 @@ mod epcis;
 mod epcis_capture;
 mod flows;
 mod gs1;
+mod hardening;
 mod helpers;
 mod integrity;
 mod mail;

@@ -38,7 +38,7 @@ async fn staff_act_on_a_container_from_its_page() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         r.headers()[header::LOCATION],
-        format!("/c/{jar}?done=Retour%20enregistr%C3%A9")
+        format!("/c/{jar}?done=return")
     );
     let c = app.container(&jar).await;
     assert_eq!(
