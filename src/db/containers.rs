@@ -25,7 +25,7 @@ pub struct Commission<'a> {
 /// Rows per INSERT statement, under SQLite's limit on bound parameters.
 const CHUNK: usize = 1_000;
 
-/// Serials are the maximum so far plus one: on PostgreSQL, where several instances may
+/// New serials are drawn among those not taken: on PostgreSQL, where several instances may
 /// commission at once, commissioning takes this transaction lock first (SQLite has one writer
 /// already).
 fn lock_serials(conn: &mut DbConnection) -> QueryResult<()> {
@@ -35,21 +35,49 @@ fn lock_serials(conn: &mut DbConnection) -> QueryResult<()> {
     Ok(())
 }
 
-/// Commissions `count` new containers, clean at the site, with consecutive serials.
+/// Commissions `count` new containers, clean at the site, with serials drawn at random.
 pub fn commission(conn: &mut DbConnection, c: &Commission) -> anyhow::Result<Vec<Container>> {
     lock_serials(conn)?;
-    let last: Option<i64> = containers::table
-        .select(diesel::dsl::max(containers::serial))
-        .get_result(conn)?;
-    let first = last.map_or(1, |s| s + 1);
-    let count = c.count as i64;
-    if (first + count) as u64 > SERIAL_LIMIT {
-        anyhow::bail!("no serials left for {count} more containers");
-    }
-    let items: Vec<(i64, String)> = (first..first + count)
+    let items: Vec<(i64, String)> = free_serials(conn, c.count)?
+        .into_iter()
         .map(|serial| (serial, uuid::Uuid::now_v7().to_string()))
         .collect();
     insert_commissioned(conn, c, &items)
+}
+
+/// `count` serials no container has, drawn uniformly from the whole span of the codes by a
+/// cryptographically secure generator: a code, or many, tells nothing of the loop's other
+/// codes. Serials used to follow each other, scrambled by constants anyone can read in the
+/// source, so that one label gave away the whole fleet's; those codes stay valid.
+fn free_serials(conn: &mut DbConnection, count: usize) -> anyhow::Result<Vec<i64>> {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    let span = 1..i64::try_from(SERIAL_LIMIT)?;
+    let mut chosen: Vec<i64> = Vec::with_capacity(count);
+    let mut seen = std::collections::HashSet::with_capacity(count);
+    // A fleet holds a tiny share of the 34 billion serials: a draw taken already is rare,
+    // and drawn again.
+    for _ in 0..8 {
+        while chosen.len() < count {
+            let serial = rng.gen_range(span.clone());
+            if seen.insert(serial) {
+                chosen.push(serial);
+            }
+        }
+        let mut taken = std::collections::HashSet::new();
+        for chunk in chosen.chunks(CHUNK) {
+            let found: Vec<i64> = containers::table
+                .filter(containers::serial.eq_any(chunk))
+                .select(containers::serial)
+                .load(conn)?;
+            taken.extend(found);
+        }
+        if taken.is_empty() {
+            return Ok(chosen);
+        }
+        chosen.retain(|s| !taken.contains(s));
+    }
+    anyhow::bail!("no free serials found for {count} more containers")
 }
 
 /// Commissions the container of a code already printed (one captured from another system),

@@ -1,8 +1,10 @@
 //! Short codes: what a person reads off a label, e.g. `BC-7K3M-QD9A`.
 //!
-//! Seven Crockford base32 characters carry a 35-bit serial, scrambled so that neighbouring
-//! containers do not get neighbouring codes; the eighth is a Damm check character over
-//! GF(32), which catches every single wrong character and every swap of two neighbours.
+//! Seven Crockford base32 characters carry a 35-bit serial, scrambled; the eighth is a Damm
+//! check character over GF(32), which catches every single wrong character and every swap of
+//! two neighbours. New serials are drawn at random (`db::containers`), so a code tells
+//! nothing of the others: the scrambling alone, whose constants are here for anyone to read,
+//! would not hide a counter.
 
 use std::fmt;
 

@@ -214,3 +214,37 @@ async fn a_body_that_trickles_in_is_cut_off() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn new_codes_tell_nothing_of_each_other() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let l = small_loop(&app).await;
+    let codes = app
+        .commission(&l.jar, &l.producer, 200, "2026-11-02T08:00:00Z")
+        .await;
+    let mut serials: Vec<u64> = codes
+        .iter()
+        .map(|c| {
+            boucle::domain::code::ShortCode::parse(c, "ZW")
+                .expect("a code")
+                .serial()
+        })
+        .collect();
+    serials.sort_unstable();
+    serials.dedup();
+    assert_eq!(serials.len(), 200);
+    // Drawn over the 2^35 serials, not counted up: no two of them follow each other, and
+    // they spread over most of the span (200 uniform draws fall short of 90% of it about
+    // once in seven million).
+    assert!(serials.windows(2).all(|w| w[1] - w[0] > 1), "{serials:?}");
+    let spread = serials[199] - serials[0];
+    assert!(spread > (1 << 35) / 10 * 9, "{spread}");
+    // A second request draws again, anywhere.
+    let more = app
+        .commission(&l.jar, &l.producer, 1, "2026-11-02T08:00:00Z")
+        .await;
+    let next = boucle::domain::code::ShortCode::parse(&more[0], "ZW")
+        .expect("a code")
+        .serial();
+    assert!(!serials.contains(&next) && !serials.contains(&(next - 1)));
+}
