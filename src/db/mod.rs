@@ -1,6 +1,7 @@
 //! The database layer: knows nothing of HTTP. Functions take a connection and return
 //! `QueryResult` (or a domain outcome); [`Db`] runs them on the right pool.
 
+pub mod answers;
 pub mod audit;
 pub mod auth;
 pub mod backup;

@@ -324,6 +324,18 @@ diesel::joinable!(events -> containers (container_id));
 diesel::joinable!(events -> shipments (shipment_id));
 diesel::joinable!(containers -> container_types (type_id));
 
+diesel::table! {
+    form_answers (key) {
+        key -> Text,
+        session_id -> Text,
+        created_at -> Timestamp,
+        status -> Nullable<BigInt>,
+        location -> Nullable<Text>,
+        page -> Nullable<Text>,
+        codes -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     sites,
     routes,
@@ -346,6 +358,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     digests,
     web_sessions,
     sign_in_failures,
+    form_answers,
     holdings,
     holdings_now,
     audit_log,

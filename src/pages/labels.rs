@@ -3,13 +3,15 @@
 //! short code in letters large enough to type from a damaged label. Reprints by code.
 
 use actix_web::http::StatusCode;
-use actix_web::web;
+use actix_web::{web, HttpResponse};
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 
+use super::once::{key_field, key_of, once, Done};
 use super::session::Staff;
 use super::work::codes;
 use super::{layout, tr, Lang, PageError};
+use crate::db::answers;
 use crate::db::catalog::{self, now};
 use crate::db::containers::{commission, find_by_code, Commission};
 use crate::db::models::Container;
@@ -30,6 +32,7 @@ pub async fn page(state: State, staff: Staff) -> Result<Markup, PageError> {
         form.card method="post" action="/labels" {
             h2 { (tr!(lang, "Nouveaux contenants", "New containers")) }
             input type="hidden" name="csrf" value=(staff.session.csrf);
+            (key_field())
             label for="type" { (tr!(lang, "Modèle", "Type")) }
             select #type name="type_id" required { @for t in &types { option value=(t.id) { (t.name) } } }
             label for="site" { (tr!(lang, "Où ils sont (propres)", "Where they are (clean)")) }
@@ -106,68 +109,120 @@ async fn sheets(
 
 #[derive(Deserialize)]
 pub struct NewLabels {
+    #[serde(default)]
+    once: String,
     csrf: String,
     type_id: String,
     site_id: String,
     count: usize,
 }
 
-/// `POST /labels`: commissions the containers, then shows their sheets.
+/// `POST /labels`: commissions the containers, then sends to their sheets; once per form,
+/// so that a reload of the sheets commissions nothing more.
 pub async fn create(
     state: State,
     staff: Staff,
     form: web::Form<NewLabels>,
-) -> Result<Markup, PageError> {
+) -> Result<HttpResponse, PageError> {
     staff.coordinator()?;
     let f = form.into_inner();
     staff.check_csrf(&f.csrf)?;
-    let lang = staff.lang;
-    if !(1..=crate::http::containers::MAX_COMMISSION).contains(&f.count) {
-        return Err(PageError::shown(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            lang,
-            tr!(lang, "Nombre refusé", "Number refused"),
-            tr!(
+    let key = key_of(&staff, &f.once)?;
+    once(&state, &staff, &key, async {
+        let lang = staff.lang;
+        if !(1..=crate::http::containers::MAX_COMMISSION).contains(&f.count) {
+            return Err(PageError::shown(
+                StatusCode::UNPROCESSABLE_ENTITY,
                 lang,
-                "Donnez de 1 à 10 000 contenants.",
-                "Give 1 to 10,000 containers."
-            ),
-        ));
-    }
-    let prefix = state.config.code_prefix.clone();
-    let user = staff.session.actor.user_id.clone();
-    let made = write(&state, move |conn| {
-        let now = now();
-        if catalog::find_type(conn, &f.type_id)?.is_none()
-            || catalog::find_site(conn, &f.site_id)?.is_none()
-        {
-            return Ok(None);
+                tr!(lang, "Nombre refusé", "Number refused"),
+                tr!(
+                    lang,
+                    "Donnez de 1 à 10 000 contenants.",
+                    "Give 1 to 10,000 containers."
+                ),
+            ));
         }
-        let order = Commission {
-            type_id: &f.type_id,
-            site_id: &f.site_id,
-            count: f.count,
-            at: now,
-            user_id: Some(&user),
-            prefix: &prefix,
-            now,
+        let prefix = state.config.code_prefix.clone();
+        let user = staff.session.actor.user_id.clone();
+        let k = key.clone();
+        let made = write(&state, move |conn| {
+            let now = now();
+            if catalog::find_type(conn, &f.type_id)?.is_none()
+                || catalog::find_site(conn, &f.site_id)?.is_none()
+            {
+                return Ok(false);
+            }
+            let order = Commission {
+                type_id: &f.type_id,
+                site_id: &f.site_id,
+                count: f.count,
+                at: now,
+                user_id: Some(&user),
+                prefix: &prefix,
+                now,
+            };
+            let made: Vec<String> = commission(conn, &order)?
+                .into_iter()
+                .map(|c| c.code)
+                .collect();
+            answers::keep_codes(conn, &k, &made)?;
+            Ok(true)
+        })
+        .await?;
+        if !made {
+            return Err(PageError::shown(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                lang,
+                tr!(lang, "Étiquettes", "Labels"),
+                tr!(
+                    lang,
+                    "Ce modèle ou ce site n'existe plus : rechargez la page.",
+                    "This type or site no longer exists: reload the page."
+                ),
+            ));
+        }
+        Ok(Done::Go(format!("/labels/made/{key}")))
+    })
+    .await
+}
+
+/// `GET /labels/made/{key}`: the sheets of the containers a label form of this session
+/// commissioned.
+pub async fn made(
+    state: State,
+    staff: Staff,
+    path: web::Path<String>,
+) -> Result<Markup, PageError> {
+    staff.coordinator()?;
+    let lang = staff.lang;
+    let (key, session) = (path.into_inner(), staff.session.id.clone());
+    let prefix = state.config.code_prefix.clone();
+    let found = read(&state, move |conn| {
+        let Some(codes) = answers::codes(conn, &key, &session)? else {
+            return Ok(None);
         };
-        Ok(Some(commission(conn, &order)?))
+        let mut out = Vec::with_capacity(codes.len());
+        for code in &codes {
+            let parsed = crate::domain::code::ShortCode::parse(code, &prefix)
+                .map_err(|e| anyhow::anyhow!("a kept code {code:?} does not parse: {e}"))?;
+            out.extend(find_by_code(conn, &parsed)?);
+        }
+        Ok(Some(out))
     })
     .await?;
-    let Some(made) = made else {
-        return Err(PageError::shown(
-            StatusCode::UNPROCESSABLE_ENTITY,
+    match found {
+        Some(containers) => sheets(&state, &staff, containers).await,
+        None => Err(PageError::shown(
+            StatusCode::NOT_FOUND,
             lang,
             tr!(lang, "Étiquettes", "Labels"),
             tr!(
                 lang,
-                "Ce modèle ou ce site n'existe plus : rechargez la page.",
-                "This type or site no longer exists: reload the page."
+                "Ces étiquettes ne sont pas (ou plus) à imprimer ici : réimprimez-les par leurs codes.",
+                "These labels are not (or no longer) to print here: reprint them by their codes."
             ),
-        ));
-    };
-    sheets(&state, &staff, made).await
+        )),
+    }
 }
 
 #[derive(Deserialize)]

@@ -5,6 +5,7 @@ use actix_web::web;
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use super::once::key_field;
 use super::session::{constant_time_eq, Staff};
 use super::work::number;
 use super::{layout, tr, words, Lang, PageError};
@@ -69,6 +70,7 @@ pub async fn page(
                 tbody { @for s in &sites { tr { td { (s.name) } td { (s.kind) } td { (s.address.as_deref().unwrap_or("")) } td.num { (s.lat) } td.num { (s.lon) } } } } } }
             form.card method="post" action="/manage/sites" {
                 input type="hidden" name="csrf" value=(csrf);
+                (key_field())
                 label for="site-name" { (tr!(lang, "Nom", "Name")) } input #site-name type="text" name="name" required;
                 label for="site-kind" { (tr!(lang, "Type de site", "Kind of site")) }
                 select #site-kind name="kind" { @for k in SiteKind::ALL { option value=(k.as_str()) { (k.as_str()) } } }
@@ -85,6 +87,7 @@ pub async fn page(
                 tbody { @for r in &routes { tr { td { (site_name(&r.from_site_id)) } td { (site_name(&r.to_site_id)) } td.num { (number(lang, r.distance_km, 1)) } } } } } }
             form.card method="post" action="/manage/routes" {
                 input type="hidden" name="csrf" value=(csrf);
+                (key_field())
                 label for="route-from" { (tr!(lang, "De", "From")) } select #route-from name="from" { @for s in &sites { option value=(s.id) { (s.name) } } }
                 label for="route-to" { (tr!(lang, "Vers", "To")) } select #route-to name="to" { @for s in &sites { option value=(s.id) { (s.name) } } }
                 label for="route-km" { "km" } input #route-km type="text" inputmode="decimal" name="km" required;
@@ -97,6 +100,7 @@ pub async fn page(
                 tbody { @for t in &types { tr { td { (t.name) } td { (t.material) } td.num { (t.capacity_ml.map(|c| number(lang, c, 0)).unwrap_or_default()) } td.num { (number(lang, t.tare_mass_g, 0)) } td.num { (number(lang, t.single_use_mass_g, 0)) } } } } } }
             form.card method="post" action="/manage/types" {
                 input type="hidden" name="csrf" value=(csrf);
+                (key_field())
                 label for="type-name" { (tr!(lang, "Nom", "Name")) } input #type-name type="text" name="name" required;
                 label for="type-material" { (tr!(lang, "Matière", "Material")) } input #type-material type="text" name="material" required;
                 label for="type-capacity" { (tr!(lang, "Contenance (ml)", "Capacity (ml)")) } input #type-capacity type="text" inputmode="decimal" name="capacity_ml";
@@ -111,6 +115,7 @@ pub async fn page(
                 tbody { @for f in &factors { tr class=(if current.iter().any(|c| c.id == f.id) { "current" } else { "old" }) { td { (f.kind) } td { (f.subject) } td.num { (f.value) } td { (f.unit) } td { (f.source) } td.num { (f.version) } } } } } }
             form.card method="post" action="/manage/factors" {
                 input type="hidden" name="csrf" value=(csrf);
+                (key_field())
                 label for="factor-kind" { (tr!(lang, "Type", "Kind")) }
                 select #factor-kind name="kind" { @for k in ["single_use", "reusable", "wash", "transport"] { option value=(k) { (k) } } }
                 label for="factor-subject" { (tr!(lang, "Sujet (véhicule, id de modèle ou matière ; vide pour le lavage)", "Subject (vehicle, type id or material; empty for washing)")) } input #factor-subject type="text" name="subject";
@@ -126,6 +131,7 @@ pub async fn page(
             @if admin {
                 form.card method="post" action="/manage/users" {
                     input type="hidden" name="csrf" value=(csrf);
+                    (key_field())
                     label for="user-email" { "E-mail" } input #user-email type="email" name="email" required;
                     label for="user-role" { (tr!(lang, "Rôle", "Role")) } select #user-role name="role" { @for r in Role::ALL { option value=(r.as_str()) { (r.as_str()) } } }
                     label for="user-site" { (tr!(lang, "Site (boutique, laveur, producteur)", "Site (shop, washer, producer)")) }

@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
+use super::once::{once, Done};
 use super::session::Staff;
 use super::{see_other, tr, words, Lang, PageError};
 use crate::db::audit::By;
@@ -27,6 +28,14 @@ fn back(staff: &Staff, section: &str, result: Result<String, String>) -> HttpRes
         words::url_encode(&text),
         words::signature(&staff.session.csrf, &text)
     ))
+}
+
+/// The answer of a management form: back to the page, the form given back when it was refused.
+fn answered(response: HttpResponse) -> Result<Done, PageError> {
+    match Done::redirect(response)? {
+        Done::Go(to) if to.starts_with("/manage?error=") => Ok(Done::Refused(to)),
+        done => Ok(done),
+    }
 }
 
 /// A number typed in a form: dot or comma decimals.
@@ -55,6 +64,8 @@ fn message(e: AppError) -> Result<String, PageError> {
 #[derive(Deserialize)]
 pub struct SiteForm {
     csrf: String,
+    #[serde(default)]
+    once: String,
     name: String,
     kind: String,
     lat: String,
@@ -74,31 +85,41 @@ pub async fn add_site(
     staff.coordinator()?;
     let f = form.into_inner();
     staff.check_csrf(&f.csrf)?;
-    let (lat, lon) = match (decimal("lat", &f.lat), decimal("lon", &f.lon)) {
-        (Ok(a), Ok(o)) => (a, o),
-        (Err(e), _) | (_, Err(e)) => return Ok(back(&staff, "sites", Err(e))),
-    };
-    let new = NewSite {
-        id: None,
-        name: f.name,
-        kind: f.kind,
-        lat,
-        lon,
-        address: Some(f.address),
-        email: Some(f.email),
-    };
-    let site = match site_of(new) {
-        Ok(s) => s,
-        Err((_, e)) => return Ok(back(&staff, "sites", Err(message(e)?))),
-    };
-    let name = site.name.clone();
-    write(&state, move |conn| Ok(catalog::insert_site(conn, &site)?)).await?;
-    Ok(back(&staff, "sites", Ok(name)))
+    let key = f.once.clone();
+    once(&state, &staff, &key, async {
+        let answer: Result<HttpResponse, PageError> = async {
+            let (lat, lon) = match (decimal("lat", &f.lat), decimal("lon", &f.lon)) {
+                (Ok(a), Ok(o)) => (a, o),
+                (Err(e), _) | (_, Err(e)) => return Ok(back(&staff, "sites", Err(e))),
+            };
+            let new = NewSite {
+                id: None,
+                name: f.name,
+                kind: f.kind,
+                lat,
+                lon,
+                address: Some(f.address),
+                email: Some(f.email),
+            };
+            let site = match site_of(new) {
+                Ok(s) => s,
+                Err((_, e)) => return Ok(back(&staff, "sites", Err(message(e)?))),
+            };
+            let name = site.name.clone();
+            write(&state, move |conn| Ok(catalog::insert_site(conn, &site)?)).await?;
+            Ok(back(&staff, "sites", Ok(name)))
+        }
+        .await;
+        answer.and_then(answered)
+    })
+    .await
 }
 
 #[derive(Deserialize)]
 pub struct RouteForm {
     csrf: String,
+    #[serde(default)]
+    once: String,
     from: String,
     to: String,
     km: String,
@@ -113,19 +134,29 @@ pub async fn put_route(
     staff.coordinator()?;
     let f = form.into_inner();
     staff.check_csrf(&f.csrf)?;
-    let km = match decimal("km", &f.km) {
-        Ok(k) => k,
-        Err(e) => return Ok(back(&staff, "routes", Err(e))),
-    };
-    match write(&state, move |conn| set_route(conn, f.from, f.to, km)).await {
-        Ok(r) => Ok(back(&staff, "routes", Ok(format!("{} km", r.distance_km)))),
-        Err(e) => Ok(back(&staff, "routes", Err(message(e)?))),
-    }
+    let key = f.once.clone();
+    once(&state, &staff, &key, async {
+        let answer: Result<HttpResponse, PageError> = async {
+            let km = match decimal("km", &f.km) {
+                Ok(k) => k,
+                Err(e) => return Ok(back(&staff, "routes", Err(e))),
+            };
+            match write(&state, move |conn| set_route(conn, f.from, f.to, km)).await {
+                Ok(r) => Ok(back(&staff, "routes", Ok(format!("{} km", r.distance_km)))),
+                Err(e) => Ok(back(&staff, "routes", Err(message(e)?))),
+            }
+        }
+        .await;
+        answer.and_then(answered)
+    })
+    .await
 }
 
 #[derive(Deserialize)]
 pub struct TypeForm {
     csrf: String,
+    #[serde(default)]
+    once: String,
     name: String,
     material: String,
     #[serde(default)]
@@ -143,37 +174,47 @@ pub async fn add_type(
     staff.coordinator()?;
     let f = form.into_inner();
     staff.check_csrf(&f.csrf)?;
-    let numbers = (
-        optional_decimal("capacity_ml", &f.capacity_ml),
-        decimal("tare_mass_g", &f.tare_mass_g),
-        decimal("single_use_mass_g", &f.single_use_mass_g),
-    );
-    let (capacity_ml, tare_mass_g, single_use_mass_g) = match numbers {
-        (Ok(c), Ok(t), Ok(s)) => (c, t, s),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-            return Ok(back(&staff, "types", Err(e)))
+    let key = f.once.clone();
+    once(&state, &staff, &key, async {
+        let answer: Result<HttpResponse, PageError> = async {
+            let numbers = (
+                optional_decimal("capacity_ml", &f.capacity_ml),
+                decimal("tare_mass_g", &f.tare_mass_g),
+                decimal("single_use_mass_g", &f.single_use_mass_g),
+            );
+            let (capacity_ml, tare_mass_g, single_use_mass_g) = match numbers {
+                (Ok(c), Ok(t), Ok(s)) => (c, t, s),
+                (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+                    return Ok(back(&staff, "types", Err(e)))
+                }
+            };
+            let new = NewType {
+                id: None,
+                name: f.name,
+                material: f.material,
+                capacity_ml,
+                tare_mass_g,
+                single_use_mass_g,
+            };
+            let t = match type_of(new) {
+                Ok(t) => t,
+                Err((_, e)) => return Ok(back(&staff, "types", Err(message(e)?))),
+            };
+            let name = t.name.clone();
+            write(&state, move |conn| Ok(catalog::insert_type(conn, &t)?)).await?;
+            Ok(back(&staff, "types", Ok(name)))
         }
-    };
-    let new = NewType {
-        id: None,
-        name: f.name,
-        material: f.material,
-        capacity_ml,
-        tare_mass_g,
-        single_use_mass_g,
-    };
-    let t = match type_of(new) {
-        Ok(t) => t,
-        Err((_, e)) => return Ok(back(&staff, "types", Err(message(e)?))),
-    };
-    let name = t.name.clone();
-    write(&state, move |conn| Ok(catalog::insert_type(conn, &t)?)).await?;
-    Ok(back(&staff, "types", Ok(name)))
+        .await;
+        answer.and_then(answered)
+    })
+    .await
 }
 
 #[derive(Deserialize)]
 pub struct FactorForm {
     csrf: String,
+    #[serde(default)]
+    once: String,
     kind: String,
     #[serde(default)]
     subject: String,
@@ -190,30 +231,40 @@ pub async fn add_factor(
     staff.coordinator()?;
     let f = form.into_inner();
     staff.check_csrf(&f.csrf)?;
-    let value = match decimal("value", &f.value) {
-        Ok(v) => v,
-        Err(e) => return Ok(back(&staff, "factors", Err(e))),
-    };
-    match write(&state, move |conn| {
-        crate::http::factors::add(conn, f.kind, f.subject, value, &f.source)
+    let key = f.once.clone();
+    once(&state, &staff, &key, async {
+        let answer: Result<HttpResponse, PageError> = async {
+            let value = match decimal("value", &f.value) {
+                Ok(v) => v,
+                Err(e) => return Ok(back(&staff, "factors", Err(e))),
+            };
+            match write(&state, move |conn| {
+                crate::http::factors::add(conn, f.kind, f.subject, value, &f.source)
+            })
+            .await
+            {
+                Ok(factor) => Ok(back(
+                    &staff,
+                    "factors",
+                    Ok(format!(
+                        "{} {} v{}",
+                        factor.kind, factor.subject, factor.version
+                    )),
+                )),
+                Err(e) => Ok(back(&staff, "factors", Err(message(e)?))),
+            }
+        }
+        .await;
+        answer.and_then(answered)
     })
     .await
-    {
-        Ok(factor) => Ok(back(
-            &staff,
-            "factors",
-            Ok(format!(
-                "{} {} v{}",
-                factor.kind, factor.subject, factor.version
-            )),
-        )),
-        Err(e) => Ok(back(&staff, "factors", Err(message(e)?))),
-    }
 }
 
 #[derive(Deserialize)]
 pub struct UserForm {
     csrf: String,
+    #[serde(default)]
+    once: String,
     email: String,
     role: String,
     #[serde(default)]
@@ -273,42 +324,51 @@ pub async fn add_user(
     let lang = staff.lang;
     let f = form.into_inner();
     staff.check_csrf(&f.csrf)?;
-    if staff.session.actor.role != Role::Admin {
-        return Err(PageError::shown(
-            StatusCode::FORBIDDEN,
-            lang,
-            tr!(lang, "Utilisateurs", "Users"),
-            tr!(
-                lang,
-                "Seuls les administrateurs ajoutent des utilisateurs.",
-                "Only admins add users."
-            ),
-        ));
-    }
-    let (Some(role), Some(language)) = (Role::parse(&f.role), Lang::parse(&f.language)) else {
-        return Ok(back(
-            &staff,
-            "users",
-            Err(format!("{} / {}", f.role, f.language)),
-        ));
-    };
-    let client = crate::http::throttle::client_address(&req, &state.config.trusted_proxies);
-    let admin = staff.session.actor.clone();
-    let added = write(&state, move |conn| {
-        let site = Some(f.site.as_str()).filter(|s| !s.is_empty());
-        let new = NewUser {
-            email: &f.email,
-            role,
-            site_id: site,
-            language,
-            password: &f.password,
-        };
-        let by = By::user(&admin.user_id, &admin.email, &client);
-        Ok(users::add(conn, &new, &by, now())?)
+    let key = f.once.clone();
+    once(&state, &staff, &key, async {
+        let answer: Result<HttpResponse, PageError> = async {
+            if staff.session.actor.role != Role::Admin {
+                return Err(PageError::shown(
+                    StatusCode::FORBIDDEN,
+                    lang,
+                    tr!(lang, "Utilisateurs", "Users"),
+                    tr!(
+                        lang,
+                        "Seuls les administrateurs ajoutent des utilisateurs.",
+                        "Only admins add users."
+                    ),
+                ));
+            }
+            let (Some(role), Some(language)) = (Role::parse(&f.role), Lang::parse(&f.language))
+            else {
+                return Ok(back(
+                    &staff,
+                    "users",
+                    Err(format!("{} / {}", f.role, f.language)),
+                ));
+            };
+            let client = crate::http::throttle::client_address(&req, &state.config.trusted_proxies);
+            let admin = staff.session.actor.clone();
+            let added = write(&state, move |conn| {
+                let site = Some(f.site.as_str()).filter(|s| !s.is_empty());
+                let new = NewUser {
+                    email: &f.email,
+                    role,
+                    site_id: site,
+                    language,
+                    password: &f.password,
+                };
+                let by = By::user(&admin.user_id, &admin.email, &client);
+                Ok(users::add(conn, &new, &by, now())?)
+            })
+            .await?;
+            Ok(match added {
+                Ok(u) => back(&staff, "users", Ok(u.email)),
+                Err(why) => back(&staff, "users", Err(said(lang, &why))),
+            })
+        }
+        .await;
+        answer.and_then(answered)
     })
-    .await?;
-    Ok(match added {
-        Ok(u) => back(&staff, "users", Ok(u.email)),
-        Err(why) => back(&staff, "users", Err(said(lang, &why))),
-    })
+    .await
 }

@@ -9,6 +9,7 @@ pub mod labels;
 pub mod layout;
 pub mod manage;
 pub mod manage_forms;
+pub mod once;
 pub mod producer;
 pub mod public;
 pub mod receive;
@@ -181,6 +182,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/shop/scans", web::post().to(till::scans_json))
             .route("/shop/collection", web::post().to(till::collection))
             .route("/shop/undo", web::post().to(till_undo::undo))
+            .route("/done/{key}", web::get().to(once::answer))
+            .route("/labels/made/{key}", web::get().to(labels::made))
             .route("/receive", web::get().to(receive::list))
             .route("/receive/{id}", web::get().to(receive::page))
             .route("/receive/{id}", web::post().to(receive::submit))

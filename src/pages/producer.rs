@@ -1,10 +1,11 @@
 //! The producer's stock: clean, inbound and filled containers and the days of cover per
 //! type, the alerts in force; filling scanned containers, and shipping to a shop.
 
-use actix_web::web;
+use actix_web::{web, HttpResponse};
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use super::once::{key_field, once, Done};
 use super::session::Staff;
 use super::work::{codes, number, outcomes, site_for, site_picker};
 use super::{layout, tr, Lang, PageError};
@@ -83,6 +84,7 @@ async fn render(
         form.card method="post" action="/producer/fill" {
             h2 { (tr!(lang, "Remplissage", "Filling")) }
             input type="hidden" name="csrf" value=(staff.session.csrf);
+            (key_field())
             input type="hidden" name="site" value=(site.id);
             label for="fill-codes" { (tr!(lang, "Contenants remplis (un code par ligne)", "Containers filled (one code per line)")) }
             textarea #fill-codes name="codes" rows="5" required {}
@@ -92,6 +94,7 @@ async fn render(
             form.card method="post" action="/producer/ship" {
                 h2 { (tr!(lang, "Livraison à un magasin", "Shipment to a shop")) }
                 input type="hidden" name="csrf" value=(staff.session.csrf);
+                (key_field())
                 input type="hidden" name="site" value=(site.id);
                 label for="shop" { (tr!(lang, "Magasin", "Shop")) }
                 select #shop name="shop" { @for s in &shops { option value=(s.id) { (s.name) } } }
@@ -122,77 +125,82 @@ pub async fn page(
 #[derive(Deserialize)]
 pub struct CodesForm {
     csrf: String,
+    /// The form's key (`once`).
+    #[serde(default)]
+    once: String,
     site: String,
     codes: String,
     #[serde(default)]
     shop: String,
 }
 
-/// `POST /producer/fill`: each code scanned is filled here, now.
+/// `POST /producer/fill`: each code scanned is filled here, now; once per form.
 pub async fn fill(
     state: State,
     staff: Staff,
     form: web::Form<CodesForm>,
-) -> Result<Markup, PageError> {
+) -> Result<HttpResponse, PageError> {
     let f = form.into_inner();
     staff.check_csrf(&f.csrf)?;
-    let (site, sites) = site_for(&state, &staff, Some(&f.site), FILLERS).await?;
-    let now = now();
-    let (site_id, list) = (site.id.clone(), codes(&f.codes));
-    let user = staff.session.actor.clone();
-    let results = record(&state, &user, now, move |conn, rec| {
-        let mut out = Vec::with_capacity(list.len());
-        for code in list {
-            let req = EventRequest {
-                id: None,
-                code,
-                action: Action::Fill,
-                site_id: site_id.clone(),
-                to_site_id: None,
-                at: now,
-                shipment_id: None,
-                batch_id: None,
-                reason: None,
-            };
-            out.push(rec.record(conn, &req)?);
-        }
-        Ok(out)
+    once(&state, &staff, &f.once, async {
+        let (site, sites) = site_for(&state, &staff, Some(&f.site), FILLERS).await?;
+        let now = now();
+        let (site_id, list) = (site.id.clone(), codes(&f.codes));
+        let user = staff.session.actor.clone();
+        let results = record(&state, &user, now, move |conn, rec| {
+            let mut out = Vec::with_capacity(list.len());
+            for code in list {
+                let req = EventRequest {
+                    id: None,
+                    code,
+                    action: Action::Fill,
+                    site_id: site_id.clone(),
+                    to_site_id: None,
+                    at: now,
+                    shipment_id: None,
+                    batch_id: None,
+                    reason: None,
+                };
+                out.push(rec.record(conn, &req)?);
+            }
+            Ok(out)
+        })
+        .await?;
+        let page = render(&state, &staff, site, sites, Some((Action::Fill, results))).await?;
+        Ok(Done::Page(page))
     })
-    .await?;
-    render(&state, &staff, site, sites, Some((Action::Fill, results))).await
+    .await
 }
 
-/// `POST /producer/ship`: the codes scanned leave for the shop, as one shipment.
+/// `POST /producer/ship`: the codes scanned leave for the shop, as one shipment; once per
+/// form.
 pub async fn ship(
     state: State,
     staff: Staff,
     form: web::Form<CodesForm>,
-) -> Result<Markup, PageError> {
+) -> Result<HttpResponse, PageError> {
     let f = form.into_inner();
     staff.check_csrf(&f.csrf)?;
-    let (site, sites) = site_for(&state, &staff, Some(&f.site), FILLERS).await?;
-    let now = now();
-    let req = NewShipment {
-        id: None,
-        from_site_id: site.id.clone(),
-        to_site_id: f.shop,
-        codes: codes(&f.codes),
-        departed_at: now,
-        distance_km: None,
-        vehicle: None,
-        detour_factor: state.config.detour_factor,
-    };
-    let user = staff.session.actor.clone();
-    let report = record(&state, &user, now, move |conn, rec| {
-        shipments::create(conn, rec, &req)?.map_err(refused)
+    once(&state, &staff, &f.once, async {
+        let (site, sites) = site_for(&state, &staff, Some(&f.site), FILLERS).await?;
+        let now = now();
+        let req = NewShipment {
+            id: None,
+            from_site_id: site.id.clone(),
+            to_site_id: f.shop.clone(),
+            codes: codes(&f.codes),
+            departed_at: now,
+            distance_km: None,
+            vehicle: None,
+            detour_factor: state.config.detour_factor,
+        };
+        let user = staff.session.actor.clone();
+        let report = record(&state, &user, now, move |conn, rec| {
+            shipments::create(conn, rec, &req)?.map_err(refused)
+        })
+        .await?;
+        let done = Some((Action::Ship, report.results));
+        Ok(Done::Page(render(&state, &staff, site, sites, done).await?))
     })
-    .await?;
-    render(
-        &state,
-        &staff,
-        site,
-        sites,
-        Some((Action::Ship, report.results)),
-    )
     .await
 }

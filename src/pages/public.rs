@@ -8,8 +8,9 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::layout;
+use super::once::{key_field, once, Done};
 use super::session::{Staff, Visitor};
-use super::{see_other, tr, words, Lang, PageError};
+use super::{tr, words, Lang, PageError};
 use crate::db::catalog;
 use crate::db::containers::find_by_code;
 use crate::db::models::{Container, ContainerType, Site};
@@ -143,6 +144,7 @@ pub async fn page(
                 @for a in actions(session.actor.role) {
                     form method="post" action={ "/c/" (c.code) "/scan" } {
                         input type="hidden" name="csrf" value=(session.csrf);
+                        (key_field())
                         input type="hidden" name="action" value=(a.as_str());
                         button type="submit" { (action_label(lang, *a)) }
                     }
@@ -168,6 +170,8 @@ fn format_kg(lang: Lang, kg: f64) -> String {
 #[derive(Deserialize)]
 pub struct ScanForm {
     csrf: String,
+    #[serde(default)]
+    once: String,
     action: String,
 }
 
@@ -194,35 +198,38 @@ pub async fn scan(
             ),
         ));
     };
-    let now = catalog::now();
-    let code = path.into_inner();
-    let req = EventRequest {
-        id: None,
-        code: code.clone(),
-        action,
-        site_id: site,
-        to_site_id: None,
-        at: now,
-        shipment_id: None,
-        batch_id: None,
-        reason: None,
-    };
-    let o = record(&state, &actor, now, move |conn, rec| {
-        Ok(rec.record(conn, &req)?)
+    once(&state, &staff, &form.once, async {
+        let now = catalog::now();
+        let code = path.into_inner();
+        let req = EventRequest {
+            id: None,
+            code: code.clone(),
+            action,
+            site_id: site,
+            to_site_id: None,
+            at: now,
+            shipment_id: None,
+            batch_id: None,
+            reason: None,
+        };
+        let o = record(&state, &actor, now, move |conn, rec| {
+            Ok(rec.record(conn, &req)?)
+        })
+        .await?;
+        if o.status == Status::Rejected {
+            let why = o.error.as_ref().map_or("", |e| e.code);
+            return Err(PageError::shown(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                lang,
+                tr!(lang, "Rien n'a été enregistré", "Nothing was recorded"),
+                words::refusal_of(lang, action, why),
+            ));
+        }
+        let done = match o.status {
+            Status::Duplicate => "duplicate",
+            _ => action.as_str(),
+        };
+        Ok(Done::Go(format!("/c/{}?done={done}", o.code)))
     })
-    .await?;
-    if o.status == Status::Rejected {
-        let why = o.error.as_ref().map_or("", |e| e.code);
-        return Err(PageError::shown(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            lang,
-            tr!(lang, "Rien n'a été enregistré", "Nothing was recorded"),
-            words::refusal_of(lang, action, why),
-        ));
-    }
-    let done = match o.status {
-        Status::Duplicate => "duplicate",
-        _ => action.as_str(),
-    };
-    Ok(see_other(format!("/c/{}?done={done}", o.code)))
+    .await
 }

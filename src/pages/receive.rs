@@ -2,10 +2,11 @@
 //! codes that arrived or receive all, and see what is missing.
 
 use actix_web::http::StatusCode;
-use actix_web::web;
+use actix_web::{web, HttpResponse};
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use super::once::{key_field, once, Done};
 use super::session::Staff;
 use super::work::{codes, outcomes, site_for, site_picker, when};
 use super::{layout, tr, Lang, PageError};
@@ -136,8 +137,9 @@ fn shipment_page(staff: &Staff, r: &ShipmentReport, sites: &[Site], results: &[O
         @if r.missing.is_empty() {
             p.result.ok #complete role="status" { (tr!(lang, "Tout est arrivé.", "Everything has arrived.")) }
         } @else {
-            form.card method="post" {
+            form.card method="post" action={ "/receive/" (s.id) } {
                 input type="hidden" name="csrf" value=(staff.session.csrf);
+                (key_field())
                 label for="codes" { (tr!(lang, "Codes arrivés (un par ligne ; la douchette passe à la ligne)", "Codes that arrived (one per line; the hand scanner starts a new line)")) }
                 textarea #codes name="codes" rows="6" autofocus {}
                 button.primary type="submit" name="all" value="no" { (tr!(lang, "Réceptionner ces codes", "Receive these codes")) }
@@ -169,28 +171,38 @@ pub async fn page(
 pub struct ReceiveForm {
     csrf: String,
     #[serde(default)]
+    once: String,
+    #[serde(default)]
     codes: String,
     all: String,
 }
 
 /// `POST /receive/{id}`: the codes scanned, or all still on board; answers with each
-/// code's outcome and what is still missing.
+/// code's outcome and what is still missing; once per form.
 pub async fn submit(
     state: State,
     staff: Staff,
     path: web::Path<String>,
     form: web::Form<ReceiveForm>,
-) -> Result<Markup, PageError> {
+) -> Result<HttpResponse, PageError> {
     let f = form.into_inner();
     staff.check_csrf(&f.csrf)?;
-    let (r, _) = shipment(&state, &staff, path.into_inner()).await?;
-    let chosen = (f.all != "yes").then(|| codes(&f.codes));
-    let now = now();
-    let user = staff.session.actor.clone();
-    let report = record(&state, &user, now, move |conn, rec| {
-        shipments::receive(conn, rec, r.shipment, now, chosen)?.map_err(refused)
+    once(&state, &staff, &f.once, async {
+        let (r, _) = shipment(&state, &staff, path.into_inner()).await?;
+        let chosen = (f.all != "yes").then(|| codes(&f.codes));
+        let now = now();
+        let user = staff.session.actor.clone();
+        let report = record(&state, &user, now, move |conn, rec| {
+            shipments::receive(conn, rec, r.shipment, now, chosen)?.map_err(refused)
+        })
+        .await?;
+        let (after, sites) = shipment(&state, &staff, report.shipment.id.clone()).await?;
+        Ok(Done::Page(shipment_page(
+            &staff,
+            &after,
+            &sites,
+            &report.results,
+        )))
     })
-    .await?;
-    let (after, sites) = shipment(&state, &staff, report.shipment.id.clone()).await?;
-    Ok(shipment_page(&staff, &after, &sites, &report.results))
+    .await
 }

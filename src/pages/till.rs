@@ -11,9 +11,10 @@ use maud::{html, Markup};
 use serde::{Deserialize, Serialize};
 
 use super::layout;
+use super::once::{key_field, once, Done};
 use super::session::Staff;
 use super::work::{site_for, site_picker};
-use super::{see_other, tr, words, Lang, PageError};
+use super::{tr, words, Lang, PageError};
 use crate::db::catalog::{self, now};
 use crate::db::models::Site;
 use crate::db::scans::{EventRequest, Outcome, Status};
@@ -120,6 +121,7 @@ pub async fn page(
         (site_picker(&staff, "/shop", &shop, &sites, SiteKind::Shop))
         form #scan-form.card method="post" action="/shop/return" data-site=(shop.id) data-csrf=(staff.session.csrf) data-lang=(lang.as_str()) {
             input type="hidden" name="csrf" value=(staff.session.csrf);
+            (key_field())
             input type="hidden" name="site" value=(shop.id);
             label for="code" { (tr!(lang, "Code du contenant (scanner, caméra ou clavier)", "Container code (scanner, camera or keyboard)")) }
             div.row {
@@ -134,6 +136,7 @@ pub async fn page(
         }
         form #undo-form method="post" action="/shop/undo" {
             input type="hidden" name="csrf" value=(staff.session.csrf);
+            (key_field())
             input type="hidden" name="site" value=(shop.id);
             input #undo-id type="hidden" name="id" value="";
             button #undo.secondary type="submit" { (tr!(lang, "Annuler le dernier retour", "Undo the last return")) }
@@ -150,6 +153,7 @@ pub async fn page(
             @if !dirty.is_empty() && !washers.is_empty() {
                 form method="post" action="/shop/collection" {
                     input type="hidden" name="csrf" value=(staff.session.csrf);
+                    (key_field())
                     input type="hidden" name="site" value=(shop.id);
                     label for="washer" { (tr!(lang, "Laveur", "Washer")) }
                     select #washer name="washer" {
@@ -204,6 +208,8 @@ fn cleaned(code: &str) -> String {
 #[derive(Deserialize)]
 pub struct ReturnForm {
     csrf: String,
+    #[serde(default)]
+    once: String,
     site: String,
     code: String,
 }
@@ -216,20 +222,27 @@ pub async fn return_form(
 ) -> Result<HttpResponse, PageError> {
     let f = form.into_inner();
     staff.check_csrf(&f.csrf)?;
-    let shop = shop_of(&state, &staff, Some(&f.site)).await?;
-    let o = record_return(&state, &staff, &shop.id, cleaned(&f.code), None, None).await?;
-    let last = match (o.status, &o.error) {
-        (Status::Recorded, _) => "recorded",
-        (Status::Duplicate, _) => "duplicate",
-        (Status::Rejected, Some(e)) => e.code,
-        (Status::Rejected, None) => "rejected",
-    };
-    let to = format!(
-        "/shop?site={}&last={last}&code={}",
-        words::url_encode(&shop.id),
-        words::url_encode(&o.code)
-    );
-    Ok(see_other(to))
+    once(&state, &staff, &f.once, async {
+        let shop = shop_of(&state, &staff, Some(&f.site)).await?;
+        let o = record_return(&state, &staff, &shop.id, cleaned(&f.code), None, None).await?;
+        let last = match (o.status, &o.error) {
+            (Status::Recorded, _) => "recorded",
+            (Status::Duplicate, _) => "duplicate",
+            (Status::Rejected, Some(e)) => e.code,
+            (Status::Rejected, None) => "rejected",
+        };
+        let to = format!(
+            "/shop?site={}&last={last}&code={}",
+            words::url_encode(&shop.id),
+            words::url_encode(&o.code)
+        );
+        Ok(if o.status == Status::Rejected {
+            Done::Refused(to)
+        } else {
+            Done::Go(to)
+        })
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -313,6 +326,8 @@ pub async fn scans_json(
 #[derive(Deserialize)]
 pub struct CollectionForm {
     csrf: String,
+    #[serde(default)]
+    once: String,
     site: String,
     washer: String,
 }
@@ -325,37 +340,40 @@ pub async fn collection(
 ) -> Result<HttpResponse, PageError> {
     let f = form.into_inner();
     staff.check_csrf(&f.csrf)?;
-    let shop = shop_of(&state, &staff, Some(&f.site)).await?;
-    let now = now();
-    let (site, washer) = (shop.id.clone(), f.washer.clone());
-    let user = staff.session.actor.clone();
-    let detour = state.config.detour_factor;
-    let shipped = record(&state, &user, now, move |conn, rec| {
-        let codes = dirty_here(conn, &site)?;
-        if codes.is_empty() {
-            return Ok(0);
-        }
-        let req = NewShipment {
-            id: None,
-            from_site_id: site,
-            to_site_id: washer,
-            codes,
-            departed_at: now,
-            distance_km: None,
-            vehicle: None,
-            detour_factor: detour,
-        };
-        let report = shipments::create(conn, rec, &req)?.map_err(crate::http::refused)?;
-        Ok(report
-            .results
-            .iter()
-            .filter(|r| r.status == Status::Recorded)
-            .count())
+    once(&state, &staff, &f.once, async {
+        let shop = shop_of(&state, &staff, Some(&f.site)).await?;
+        let now = now();
+        let (site, washer) = (shop.id.clone(), f.washer.clone());
+        let user = staff.session.actor.clone();
+        let detour = state.config.detour_factor;
+        let shipped = record(&state, &user, now, move |conn, rec| {
+            let codes = dirty_here(conn, &site)?;
+            if codes.is_empty() {
+                return Ok(0);
+            }
+            let req = NewShipment {
+                id: None,
+                from_site_id: site,
+                to_site_id: washer,
+                codes,
+                departed_at: now,
+                distance_km: None,
+                vehicle: None,
+                detour_factor: detour,
+            };
+            let report = shipments::create(conn, rec, &req)?.map_err(crate::http::refused)?;
+            Ok(report
+                .results
+                .iter()
+                .filter(|r| r.status == Status::Recorded)
+                .count())
+        })
+        .await?;
+        let to = format!(
+            "/shop?site={}&shipped={shipped}",
+            words::url_encode(&shop.id)
+        );
+        Ok(Done::Go(to))
     })
-    .await?;
-    let to = format!(
-        "/shop?site={}&shipped={shipped}",
-        words::url_encode(&shop.id)
-    );
-    Ok(see_other(to))
+    .await
 }

@@ -5,9 +5,10 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use super::once::{once, Done};
 use super::session::Staff;
 use super::till::{returns_today, shop_of};
-use super::{see_other, tr, words, PageError};
+use super::{tr, words, PageError};
 use crate::db::catalog::now;
 use crate::db::scans::Status;
 use crate::http::{record, State};
@@ -15,6 +16,8 @@ use crate::http::{record, State};
 #[derive(Deserialize)]
 pub struct UndoForm {
     csrf: String,
+    #[serde(default)]
+    once: String,
     site: String,
     /// The scan to undo; this user's last return here today when absent.
     #[serde(default)]
@@ -31,12 +34,45 @@ pub async fn undo(
 ) -> Result<HttpResponse, PageError> {
     let f = form.into_inner();
     staff.check_csrf(&f.csrf)?;
+    let wants_json = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    if wants_json {
+        // The till's script names the scan it undoes: sent twice, the second is a duplicate.
+        let (ok, code, message, _) = undo_now(&state, &staff, &f).await?;
+        return Ok(HttpResponse::Ok()
+            .json(serde_json::json!({"ok": ok, "code": code, "message": message})));
+    }
+    // The form undoes the last return of the day: once per form, or a reload would undo the
+    // one before it.
+    once(&state, &staff, &f.once, async {
+        let (ok, code, _, shop) = undo_now(&state, &staff, &f).await?;
+        let last = if ok { "undone" } else { "undo_refused" };
+        let to = format!(
+            "/shop?site={}&last={last}&code={}",
+            words::url_encode(&shop),
+            words::url_encode(&code)
+        );
+        Ok(if ok { Done::Go(to) } else { Done::Refused(to) })
+    })
+    .await
+}
+
+/// Undoes the scan the form names, or the user's last return here today: whether it was
+/// undone, the container's code, what to tell the cashier, and the shop.
+async fn undo_now(
+    state: &State,
+    staff: &Staff,
+    f: &UndoForm,
+) -> Result<(bool, String, String, String), PageError> {
     let lang = staff.lang;
-    let shop = shop_of(&state, &staff, Some(&f.site)).await?;
+    let shop = shop_of(state, staff, Some(&f.site)).await?;
     let actor = staff.session.actor.clone();
     let site = shop.id.clone();
-    let asked = Some(f.id).filter(|i| !i.is_empty());
-    let o = record(&state, &actor.clone(), now(), move |conn, rec| {
+    let asked = Some(f.id.clone()).filter(|i| !i.is_empty());
+    let o = record(state, &actor.clone(), now(), move |conn, rec| {
         let id = match asked {
             Some(id) => Some(id),
             None => returns_today(conn, &actor.user_id, &site, rec.now)?
@@ -71,19 +107,5 @@ pub async fn undo(
             .to_owned(),
         ),
     };
-    let wants_json = req
-        .headers()
-        .get(actix_web::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"));
-    if wants_json {
-        return Ok(HttpResponse::Ok()
-            .json(serde_json::json!({"ok": ok, "code": code, "message": message})));
-    }
-    let last = if ok { "undone" } else { "undo_refused" };
-    Ok(see_other(format!(
-        "/shop?site={}&last={last}&code={}",
-        words::url_encode(&shop.id),
-        words::url_encode(&code)
-    )))
+    Ok((ok, code, message, shop.id))
 }

@@ -2,11 +2,12 @@
 //! rejects (broken, or to wash again) and the water and energy used; the day's batches.
 
 use actix_web::http::StatusCode;
-use actix_web::web;
+use actix_web::{web, HttpResponse};
 use chrono::Duration;
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use super::once::{key_field, once, Done};
 use super::session::Staff;
 use super::work::{codes, number, outcomes, site_for, site_picker, when};
 use super::{layout, tr, Lang, PageError};
@@ -68,6 +69,7 @@ pub async fn page(
         form.card method="post" action="/washer/batches" {
             h2 { (tr!(lang, "Nouveau lot", "New batch")) }
             input type="hidden" name="csrf" value=(staff.session.csrf);
+            (key_field())
             input type="hidden" name="site" value=(site.id);
             label for="codes" { (tr!(lang, "Contenants chargés (un code par ligne)", "Containers loaded (one code per line)")) }
             textarea #codes name="codes" rows="6" required {}
@@ -119,6 +121,8 @@ fn optional_number(
 #[derive(Deserialize)]
 pub struct OpenForm {
     csrf: String,
+    #[serde(default)]
+    once: String,
     site: String,
     codes: String,
     #[serde(default)]
@@ -127,36 +131,41 @@ pub struct OpenForm {
     temperature_c: String,
 }
 
-/// `POST /washer/batches`.
+/// `POST /washer/batches`: once per form.
 pub async fn open(
     state: State,
     staff: Staff,
     form: web::Form<OpenForm>,
-) -> Result<Markup, PageError> {
+) -> Result<HttpResponse, PageError> {
     let f = form.into_inner();
     staff.check_csrf(&f.csrf)?;
-    let lang = staff.lang;
-    let (site, _) = site_for(&state, &staff, Some(&f.site), WASHERS).await?;
-    let now = now();
-    let req = NewBatch {
-        id: None,
-        site_id: site.id,
-        codes: codes(&f.codes),
-        started_at: now,
-        program: Some(f.program.trim().to_owned()).filter(|p| !p.is_empty()),
-        temperature_c: optional_number(
-            lang,
-            tr!(lang, "Température", "Temperature"),
-            &f.temperature_c,
-            &bounds::TEMPERATURE_C,
-        )?,
-    };
-    let user = staff.session.actor.clone();
-    let report = record(&state, &user, now, move |conn, rec| {
-        wash::open(conn, rec, &req)?.map_err(refused)
+    once(&state, &staff, &f.once, async {
+        let lang = staff.lang;
+        let (site, _) = site_for(&state, &staff, Some(&f.site), WASHERS).await?;
+        let now = now();
+        let req = NewBatch {
+            id: None,
+            site_id: site.id,
+            codes: codes(&f.codes),
+            started_at: now,
+            program: Some(f.program.trim().to_owned()).filter(|p| !p.is_empty()),
+            temperature_c: optional_number(
+                lang,
+                tr!(lang, "Température", "Temperature"),
+                &f.temperature_c,
+                &bounds::TEMPERATURE_C,
+            )?,
+        };
+        let user = staff.session.actor.clone();
+        let report = record(&state, &user, now, move |conn, rec| {
+            wash::open(conn, rec, &req)?.map_err(refused)
+        })
+        .await?;
+        Ok(Done::Page(
+            batch_page(&state, &staff, report, Action::Wash).await?,
+        ))
     })
-    .await?;
-    batch_page(&state, &staff, report, Action::Wash).await
+    .await
 }
 
 async fn batch_page(
@@ -188,6 +197,7 @@ async fn batch_page(
             form.card method="post" action={ "/washer/batches/" (b.id) "/complete" } {
                 h2 { (tr!(lang, "Terminer le lot", "Complete the batch")) }
                 input type="hidden" name="csrf" value=(staff.session.csrf);
+                (key_field())
                 label for="broken" { (tr!(lang, "Cassés (retirés de la boucle), un code par ligne", "Broken (retired from the loop), one code per line")) }
                 textarea #broken name="broken" rows="3" {}
                 label for="rewash" { (tr!(lang, "À relaver, un code par ligne", "To wash again, one code per line")) }
@@ -251,6 +261,8 @@ pub async fn batch(
 pub struct CompleteForm {
     csrf: String,
     #[serde(default)]
+    once: String,
+    #[serde(default)]
     broken: String,
     #[serde(default)]
     rewash: String,
@@ -260,58 +272,63 @@ pub struct CompleteForm {
     energy_kwh: String,
 }
 
-/// `POST /washer/batches/{id}/complete`.
+/// `POST /washer/batches/{id}/complete`: once per form.
 pub async fn complete(
     state: State,
     staff: Staff,
     path: web::Path<String>,
     form: web::Form<CompleteForm>,
-) -> Result<Markup, PageError> {
+) -> Result<HttpResponse, PageError> {
     let f = form.into_inner();
     staff.check_csrf(&f.csrf)?;
-    let lang = staff.lang;
-    let b = batch_of(&state, &staff, path.into_inner()).await?;
-    let mut rejected: Vec<(String, String)> = codes(&f.broken)
-        .into_iter()
-        .map(|c| (c, "broken".to_owned()))
-        .collect();
-    rejected.extend(
-        codes(&f.rewash)
+    once(&state, &staff, &f.once, async {
+        let lang = staff.lang;
+        let b = batch_of(&state, &staff, path.into_inner()).await?;
+        let mut rejected: Vec<(String, String)> = codes(&f.broken)
             .into_iter()
-            .map(|c| (c, REJECT_REWASH.to_owned())),
-    );
-    let now = now().max(b.started_at + Duration::seconds(1));
-    let done = Completion {
-        finished_at: now,
-        rejected,
-        water_l: optional_number(
-            lang,
-            tr!(lang, "Eau", "Water"),
-            &f.water_l,
-            &bounds::WATER_L,
-        )?,
-        energy_kwh: optional_number(
-            lang,
-            tr!(lang, "Énergie", "Energy"),
-            &f.energy_kwh,
-            &bounds::ENERGY_KWH,
-        )?,
-    };
-    let user = staff.session.actor.clone();
-    let config = state.config.clone();
-    let was_open = b.finished_at.is_none();
-    let report = record(
-        &state,
-        &user,
-        crate::db::catalog::now(),
-        move |conn, rec| {
-            let report = wash::complete(conn, rec, b, &done)?.map_err(refused)?;
-            if was_open {
-                crate::mail::operations::check_batch(conn, &config, &report.batch, now)?;
-            }
-            Ok(report)
-        },
-    )
-    .await?;
-    batch_page(&state, &staff, report, Action::Reject).await
+            .map(|c| (c, "broken".to_owned()))
+            .collect();
+        rejected.extend(
+            codes(&f.rewash)
+                .into_iter()
+                .map(|c| (c, REJECT_REWASH.to_owned())),
+        );
+        let now = now().max(b.started_at + Duration::seconds(1));
+        let done = Completion {
+            finished_at: now,
+            rejected,
+            water_l: optional_number(
+                lang,
+                tr!(lang, "Eau", "Water"),
+                &f.water_l,
+                &bounds::WATER_L,
+            )?,
+            energy_kwh: optional_number(
+                lang,
+                tr!(lang, "Énergie", "Energy"),
+                &f.energy_kwh,
+                &bounds::ENERGY_KWH,
+            )?,
+        };
+        let user = staff.session.actor.clone();
+        let config = state.config.clone();
+        let was_open = b.finished_at.is_none();
+        let report = record(
+            &state,
+            &user,
+            crate::db::catalog::now(),
+            move |conn, rec| {
+                let report = wash::complete(conn, rec, b, &done)?.map_err(refused)?;
+                if was_open {
+                    crate::mail::operations::check_batch(conn, &config, &report.batch, now)?;
+                }
+                Ok(report)
+            },
+        )
+        .await?;
+        Ok(Done::Page(
+            batch_page(&state, &staff, report, Action::Reject).await?,
+        ))
+    })
+    .await
 }

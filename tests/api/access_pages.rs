@@ -88,6 +88,9 @@ fn cases(t: &Two, email: &str) -> Vec<(&'static str, Method, String, Body, Expec
         ("/producer/fill", M::POST, "/producer/fill".into(), f(&[("site", &o.producer), ("codes", &codes)]), Catalog),
         ("/producer/ship", M::POST, "/producer/ship".into(), f(&[("site", &o.producer), ("codes", &codes), ("shop", &o.shop)]), Unrecorded),
         ("/assets/{file}", M::GET, "/assets/app.css".into(), Body::None, Open),
+        // Another session's answer to a form: not this session's to see.
+        ("/done/{key}", M::GET, format!("/done/{}", o.answer), Body::None, Refused),
+        ("/labels/made/{key}", M::GET, format!("/labels/made/{}", o.answer), Body::None, Refused),
     ]
 }
 
@@ -148,6 +151,7 @@ async fn no_role_reaches_another_sites_data_through_the_pages(backend: Backend) 
                 }
                 Body::Form(mut fields) => {
                     fields.push(("csrf", csrf.clone()));
+                    fields.push(("once", crate::pages::form_key()));
                     let sent = format!("{path} {fields:?}");
                     req = req.form(&fields);
                     sent

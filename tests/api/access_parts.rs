@@ -38,6 +38,8 @@ pub struct Other {
     pub in_transit: String,
     pub batch: String,
     pub emails: Vec<String>,
+    /// The key of a page form its shop sent (a hand-over with nothing dirty left).
+    pub answer: String,
 }
 
 impl Other {
@@ -165,6 +167,29 @@ pub async fn two_parts(backend: Backend) -> Two {
         let low = json!({"site_id": site, "type_id": mine.jar, "min_clean": 100});
         ok(&app, Method::PUT, "/api/v1/alerts/low-stock", low).await;
     }
+    let answer = crate::pages::form_key();
+    let cookie = crate::pages::session_cookie(&app, "caisse@quimper.test").await;
+    let c = crate::pages::client();
+    let till = c
+        .get(format!("{}/shop", app.address))
+        .header(reqwest::header::COOKIE, &cookie)
+        .send()
+        .await
+        .expect("till");
+    let csrf = crate::pages::hidden(&till.text().await.expect("html"), "csrf");
+    let handed = c
+        .post(format!("{}/shop/collection", app.address))
+        .header(reqwest::header::COOKIE, &cookie)
+        .form(&[
+            ("csrf", &csrf),
+            ("once", &answer),
+            ("site", &shop),
+            ("washer", &washer),
+        ])
+        .send()
+        .await
+        .expect("posted");
+    assert_eq!(handed.status(), reqwest::StatusCode::SEE_OTHER);
     Two {
         app,
         mine,
@@ -178,6 +203,7 @@ pub async fn two_parts(backend: Backend) -> Two {
             in_transit,
             batch,
             emails,
+            answer,
         },
         users,
     }

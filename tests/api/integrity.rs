@@ -140,7 +140,11 @@ async fn a_shop_ends_the_life_only_of_what_it_holds(backend: Backend) {
     let broke = c
         .post(format!("{}/c/{}/scan", app.address, j[1]))
         .header(header::COOKIE, &cookie)
-        .form(&[("csrf", csrf.as_str()), ("action", "break")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "break"),
+            ("once", &crate::pages::form_key()),
+        ])
         .send()
         .await
         .expect("sent");

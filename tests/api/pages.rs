@@ -39,6 +39,12 @@ pub fn hidden(html: &str, name: &str) -> String {
     v[..v.find('"').expect("end of value")].to_owned()
 }
 
+/// The key of a form as freshly shown: every page form that records carries one, and a form
+/// sent again with the same key records nothing more.
+pub fn form_key() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
 /// Posts the sign-in form; returns the answer.
 pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
     sign_in_via(app, email, password, None).await

@@ -27,7 +27,8 @@ async fn signed(app: &TestApp, email: &str) -> Signed {
 
 /// Posts a form of the management page; returns where it sends back to.
 async fn post(app: &TestApp, s: &Signed, path: &str, fields: &[(&str, &str)]) -> String {
-    let mut form: Vec<(&str, &str)> = vec![("csrf", s.csrf.as_str())];
+    let key = crate::pages::form_key();
+    let mut form: Vec<(&str, &str)> = vec![("csrf", s.csrf.as_str()), ("once", key.as_str())];
     form.extend_from_slice(fields);
     let r = client()
         .post(format!("{}{path}", app.address))
@@ -279,8 +280,10 @@ pub fn encode(text: &str) -> String {
 async fn coordinators_manage_the_loop_but_do_not_add_users() {
     let app = spawn_app(Backend::Sqlite).await;
     let s = signed(&app, "coord@loop.test").await;
+    let key = crate::pages::form_key();
     let form = [
         ("csrf", s.csrf.as_str()),
+        ("once", key.as_str()),
         ("email", "x@vrac.fr"),
         ("role", "coordinator"),
         ("site", ""),

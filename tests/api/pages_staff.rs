@@ -31,7 +31,11 @@ async fn staff_act_on_a_container_from_its_page() {
     let r = client()
         .post(format!("{}/c/{jar}/scan", app.address))
         .header(header::COOKIE, &cookie)
-        .form(&[("csrf", csrf.as_str()), ("action", "return")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "return"),
+            ("once", &crate::pages::form_key()),
+        ])
         .send()
         .await
         .expect("posted");
@@ -49,7 +53,11 @@ async fn staff_act_on_a_container_from_its_page() {
     let r = client()
         .post(format!("{}/c/{jar}/scan", app.address))
         .header(header::COOKIE, &cookie)
-        .form(&[("csrf", csrf.as_str()), ("action", "return")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "return"),
+            ("once", &crate::pages::form_key()),
+        ])
         .send()
         .await
         .expect("posted");
@@ -119,6 +127,8 @@ async fn the_till_works_without_its_script() {
     let post = |path: &'static str, fields: Vec<(&'static str, String)>| {
         let cookie = cookie.clone();
         let url = format!("{}{path}", app.address);
+        let mut fields = fields;
+        fields.push(("once", crate::pages::form_key()));
         async move {
             client()
                 .post(url)
