@@ -74,7 +74,13 @@ where
     })
     .await?;
     if !claimed {
-        return Ok(see_other(format!("/done/{key}")));
+        // Sent again: straight to where the first sending went, when it went somewhere.
+        let (k, session) = (key.clone(), staff.session.id.clone());
+        let kept = read(state, move |conn| Ok(answers::find(conn, &k, &session)?)).await?;
+        return Ok(match kept {
+            Some(Some(Answer::Go(to))) => see_other(to),
+            _ => see_other(format!("/done/{key}")),
+        });
     }
     let release = |key: String| async move {
         write(state, move |conn| Ok(answers::release(conn, &key)?)).await

@@ -17,6 +17,7 @@ mod deltas;
 mod epcis;
 mod epcis_capture;
 mod flows;
+mod forms_once;
 mod gs1;
 mod hardening;
 mod helpers;
