@@ -34,6 +34,7 @@ mod openapi_shapes;
 mod pages;
 mod pages_coordinator;
 mod pages_manage;
+mod pages_reload;
 mod pages_staff;
 mod pages_till;
 mod pages_tour;
