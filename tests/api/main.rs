@@ -5,6 +5,7 @@ mod access;
 mod access_matrix;
 mod access_pages;
 mod access_parts;
+mod access_writes;
 mod append_only;
 mod audit;
 mod backup;
