@@ -320,6 +320,15 @@ impl Recorder {
     }
 }
 
+/// Whether an event with this id is recorded (a scan, or a captured event, sent again).
+pub fn event_recorded(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    let n: i64 = events::table
+        .filter(events::id.eq(id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
 /// When a GRAI named the container, says so if its asset type is not the container's type's.
 pub fn asset_type_mismatch(
     conn: &mut DbConnection,

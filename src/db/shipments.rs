@@ -10,7 +10,7 @@ use super::schema::{containers, events, shipments};
 use super::DbConnection;
 use crate::domain::bounds::DISTANCE_KM;
 use crate::domain::distance::leg_distance;
-use crate::domain::state::{Action, Place};
+use crate::domain::state::{Action, Place, Vehicle};
 
 pub struct NewShipment {
     pub id: Option<String>,
@@ -109,6 +109,20 @@ pub fn open(
     };
     if let Some(Err(why)) = req.distance_km.map(|d| DISTANCE_KM.check("distance_km", d)) {
         return Ok(Opened::Refused(Rejection::new("invalid_field", why)));
+    }
+    // A vehicle with no transport factor would make the loop's balance null for good.
+    if let Some(v) = req
+        .vehicle
+        .as_deref()
+        .filter(|v| Vehicle::parse(v).is_none())
+    {
+        return Ok(Opened::Refused(Rejection::new(
+            "invalid_field",
+            format!(
+                "vehicle {v:?} is not known; give one of {}",
+                Vehicle::choices()
+            ),
+        )));
     }
     if from.id == to.id {
         return Ok(Opened::Refused(Rejection::new(

@@ -177,7 +177,7 @@ pub async fn create_token(
     };
     let owner = user.clone();
     let token = write(&state, move |conn| {
-        crate::db::sessions::clear_failures(conn, &email, &client)?;
+        crate::db::sessions::clear_failures(conn, &email, &throttle::counted(&client))?;
         let by = By::user(&owner.id, &owner.email, &client);
         Ok(new_token(conn, &owner, name.trim(), &by, now)?)
     })

@@ -107,6 +107,22 @@ pub fn client_address(req: &HttpRequest, trusted: &[Proxy]) -> String {
     client.to_string()
 }
 
+/// The key a client's failures are counted under: its address, or for IPv6 its /64 network,
+/// which one host or one customer usually has whole (a client could otherwise change its
+/// address at each attempt).
+pub fn counted(client: &str) -> String {
+    match client.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let net = std::net::Ipv6Addr::from_bits(v6.to_bits() & !((1u128 << 64) - 1));
+            format!("{net}/64")
+        }
+        Ok(IpAddr::V6(v6)) => v6
+            .to_ipv4_mapped()
+            .map_or_else(String::new, |v4| v4.to_string()),
+        _ => client.to_owned(),
+    }
+}
+
 /// When an attempt may be made again, if not now: `pair` holds the attempts of this e-mail
 /// from this client since [`FORGET`], `client` those from this client since [`WINDOW`],
 /// each oldest first.
@@ -149,11 +165,11 @@ pub async fn reserve(
     client: &str,
     now: NaiveDateTime,
 ) -> Result<Attempt, AppError> {
-    let (email, client) = (email.to_owned(), client.to_owned());
+    let (email, client, key) = (email.to_owned(), client.to_owned(), counted(client));
     write(state, move |conn| {
         sessions::lock_attempts(conn)?;
         let (pair, by_client) =
-            sessions::failures_since(conn, &email, &client, now - FORGET.max(WINDOW))?;
+            sessions::failures_since(conn, &email, &key, now - FORGET.max(WINDOW))?;
         let by_client: Vec<_> = by_client
             .into_iter()
             .filter(|at| *at > now - WINDOW)
@@ -171,7 +187,7 @@ pub async fn reserve(
             )?;
             return Ok(Attempt::Wait(until));
         }
-        sessions::reserve_attempt(conn, &email, &client, now, now - FORGET.max(WINDOW))?;
+        sessions::reserve_attempt(conn, &email, &key, now, now - FORGET.max(WINDOW))?;
         Ok(Attempt::Go)
     })
     .await
@@ -349,6 +365,15 @@ mod tests {
         let now = t0 + TimeDelta::seconds(20);
         assert_eq!(wait_until(&[], &burst, now), Some(at(15)));
         assert_eq!(wait_until(&[], &burst[1..], now), None);
+    }
+
+    #[test]
+    fn failures_count_per_address_or_ipv6_network() {
+        assert_eq!(counted("198.51.100.7"), "198.51.100.7");
+        assert_eq!(counted("2001:db8:1:2:aaaa::5"), "2001:db8:1:2::/64");
+        assert_eq!(counted("2001:db8:1:2:bbbb::9"), "2001:db8:1:2::/64");
+        assert_eq!(counted("::ffff:192.0.2.1"), "192.0.2.1");
+        assert_eq!(counted(""), "");
     }
 
     #[test]

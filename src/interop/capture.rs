@@ -16,7 +16,7 @@ use crate::db::shipments::{self as shipping, nothing_recorded, NewShipment};
 use crate::db::{wash, DbConnection};
 use crate::domain::access::Reach;
 use crate::domain::code::parse_any;
-use crate::domain::state::{Action, WASH_FINISHED};
+use crate::domain::state::{Action, WASH_FINISHED, WASH_STARTED};
 use crate::domain::time::too_far_ahead;
 
 /// What became of one captured event.
@@ -91,23 +91,24 @@ pub fn capture(
             let id = shipment_id.clone().unwrap_or_else(|| {
                 uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, e.event_id.as_bytes()).to_string()
             });
-            if shipping::find(conn, &id)?.is_none() {
-                let asked = NewShipment {
-                    id: Some(id.clone()),
-                    from_site_id: e.site_id.clone(),
-                    to_site_id: to.clone(),
-                    codes: vec![],
-                    departed_at: at,
-                    distance_km: e.distance_km,
-                    vehicle: e.vehicle.clone(),
-                    detour_factor,
-                };
-                match shipping::open(conn, rec, &asked)? {
-                    shipping::Opened::Refused(why) => {
-                        return Ok(Captured::refused(e.event_id.clone(), why))
-                    }
-                    _ => made = Made::Shipment(id.clone()),
+            // Made on the first event; a later one joins it only from the same origin to the
+            // same destination, as the writer of that origin (`shipments::open` checks both).
+            let asked = NewShipment {
+                id: Some(id.clone()),
+                from_site_id: e.site_id.clone(),
+                to_site_id: to.clone(),
+                codes: vec![],
+                departed_at: at,
+                distance_km: e.distance_km,
+                vehicle: e.vehicle.clone(),
+                detour_factor,
+            };
+            match shipping::open(conn, rec, &asked)? {
+                shipping::Opened::Refused(why) => {
+                    return Ok(Captured::refused(e.event_id.clone(), why))
                 }
+                shipping::Opened::New(_) => made = Made::Shipment(id.clone()),
+                shipping::Opened::Again(_) => {}
             }
             shipment_id = Some(id);
         }
@@ -125,21 +126,31 @@ pub fn capture(
                     "{}: a washing or inspecting event names its wash batch in boucle:washBatch", e.event_id
                 ));
             };
-            if wash::find(conn, id)?.is_none() {
-                let asked = wash::NewBatch {
-                    id: Some(id.clone()),
-                    site_id: e.site_id.clone(),
-                    codes: vec![],
-                    started_at: at,
-                    program: None,
-                    temperature_c: None,
-                };
-                match wash::start(conn, rec, &asked)? {
-                    wash::Started::Refused(why) => {
-                        return Ok(Captured::refused(e.event_id.clone(), why))
-                    }
-                    _ => made = Made::Batch(id.clone()),
+            // Opened by the first event; a later one joins it only at its washer, as its
+            // writer (`wash::start` checks both), and puts nothing into a finished batch.
+            let asked = wash::NewBatch {
+                id: Some(id.clone()),
+                site_id: e.site_id.clone(),
+                codes: vec![],
+                started_at: at,
+                program: None,
+                temperature_c: None,
+            };
+            match wash::start(conn, rec, &asked)? {
+                wash::Started::Refused(why) => {
+                    return Ok(Captured::refused(e.event_id.clone(), why))
                 }
+                wash::Started::New(_) => made = Made::Batch(id.clone()),
+                wash::Started::Again(r)
+                    if r.batch.finished_at.is_some()
+                        && e.reason.as_deref() == Some(WASH_STARTED)
+                        && !first_recorded(conn, e)? =>
+                {
+                    return refuse("conflict", format!(
+                        "{}: wash batch {id} is finished; open a new batch for these containers", e.event_id
+                    ));
+                }
+                wash::Started::Again(_) => {}
             }
             batch_id = Some(id.clone());
         }
@@ -194,6 +205,14 @@ pub fn capture(
         outcomes,
         error,
     })
+}
+
+/// Whether the event was captured before: its first container's scan is recorded.
+fn first_recorded(conn: &mut DbConnection, e: &Incoming) -> QueryResult<bool> {
+    match e.epcs.first() {
+        Some(epc) => crate::db::scans::event_recorded(conn, &e.scan_id_of(0, epc)),
+        None => Ok(false),
+    }
 }
 
 enum Made {

@@ -51,6 +51,27 @@ fn text<'a>(e: &'a Value, field: &str) -> Option<&'a str> {
     e.get(field).and_then(Value::as_str)
 }
 
+/// A shipment's or batch's id named by the event: a UUID, as Boucle gives them, in canonical
+/// form.
+fn boucle_id(
+    e: &Value,
+    field: &str,
+    event_id: &str,
+) -> Result<Option<String>, (&'static str, String)> {
+    text(e, field)
+        .map(|t| {
+            uuid::Uuid::parse_str(t)
+                .map(|u| u.to_string())
+                .map_err(|_| {
+                    (
+                        "invalid_event",
+                        format!("{event_id}: {field} {t:?} is not a UUID; give the id Boucle gave"),
+                    )
+                })
+        })
+        .transpose()
+}
+
 fn location(e: &Value, list: &str, field: &str) -> Option<String> {
     e.get(list)?
         .as_array()?
@@ -141,8 +162,8 @@ pub fn read_event(e: &Value) -> Result<Incoming, Unreadable> {
         site_id: site.to_owned(),
         at,
         to_site_id: location(e, "destinationList", "destination"),
-        shipment_id: text(e, "boucle:shipment").map(str::to_owned),
-        batch_id: text(e, "boucle:washBatch").map(str::to_owned),
+        shipment_id: boucle_id(e, "boucle:shipment", &event_id)?,
+        batch_id: boucle_id(e, "boucle:washBatch", &event_id)?,
         type_id: text(e, "boucle:containerType").map(str::to_owned),
         vehicle: text(e, "boucle:vehicle").map(str::to_owned),
         distance_km: e.get("boucle:distanceKm").and_then(Value::as_f64),

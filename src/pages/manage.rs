@@ -25,10 +25,10 @@ pub struct Outcome {
 
 impl Outcome {
     /// The message of the redirect, if it was signed for this session.
-    fn shown<'a>(&self, text: &'a Option<String>, csrf: &str) -> Option<&'a str> {
+    fn shown<'a>(&self, key: &str, text: &'a Option<String>, csrf: &str) -> Option<&'a str> {
         let text = text.as_deref()?;
         let sig = self.sig.as_deref()?;
-        let expected = words::signature(csrf, text);
+        let expected = words::signature(csrf, &format!("{key}:{text}"));
         constant_time_eq(sig.as_bytes(), expected.as_bytes()).then_some(text)
     }
 }
@@ -61,8 +61,8 @@ pub async fn page(
     };
     let csrf = &staff.session.csrf;
     let body = html! {
-        @if let Some(d) = query.shown(&query.done, csrf) { p.result.ok role="status" { (d) } }
-        @if let Some(e) = query.shown(&query.error, csrf) { p.error role="alert" { (e) } }
+        @if let Some(d) = query.shown("done", &query.done, csrf) { p.result.ok role="status" { (d) } }
+        @if let Some(e) = query.shown("error", &query.error, csrf) { p.error role="alert" { (e) } }
         nav.toc { a href="#sites" { "Sites" } " · " a href="#routes" { (tr!(lang, "Distances", "Routes")) } " · " a href="#types" { (tr!(lang, "Modèles", "Types")) } " · " a href="#factors" { (tr!(lang, "Facteurs d'émission", "Emission factors")) } " · " a href="#users" { (tr!(lang, "Utilisateurs", "Users")) } }
         section #sites {
             h2 { "Sites" }

@@ -26,7 +26,7 @@ fn back(staff: &Staff, section: &str, result: Result<String, String>) -> HttpRes
     see_other(format!(
         "/manage?{key}={}&sig={}#{section}",
         words::url_encode(&text),
-        words::signature(&staff.session.csrf, &text)
+        words::signature(&staff.session.csrf, &format!("{key}:{text}"))
     ))
 }
 

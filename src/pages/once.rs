@@ -112,6 +112,24 @@ where
     })
 }
 
+/// The kept page with a new key in each of its forms: the page is shown anew, so its forms
+/// are new forms, and what is sent through one of them is not taken for the first sending of
+/// the same form shown before.
+fn with_new_keys(html: &str) -> String {
+    const FIELD: &str = "name=\"once\" value=\"";
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find(FIELD) {
+        let (head, tail) = rest.split_at(i + FIELD.len());
+        out.push_str(head);
+        let end = tail.find('"').unwrap_or(tail.len());
+        out.push_str(&uuid::Uuid::new_v4().to_string());
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `GET /done/{key}`: the answer of a form this session sent.
 pub async fn answer(
     state: State,
@@ -126,7 +144,9 @@ pub async fn answer(
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             Ok(HttpResponse::build(status)
                 .content_type("text/html; charset=utf-8")
-                .body(html))
+                // Shown again, it is drawn again: its forms get keys of their own.
+                .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+                .body(with_new_keys(&html)))
         }
         Some(Some(Answer::Go(to))) => Ok(see_other(to)),
         Some(None) => Err(PageError::shown(
@@ -149,5 +169,22 @@ pub async fn answer(
                 "This result does not exist, or no longer (it is kept a day), or it belongs to another session."
             ),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_page_shown_again_has_new_keys() {
+        let page = format!(
+            "{}<p>x</p>{}",
+            super::key_field().into_string(),
+            super::key_field().into_string()
+        );
+        let again = super::with_new_keys(&page);
+        assert_eq!(again.len(), page.len());
+        assert_ne!(again, page);
+        assert!(again.contains("<p>x</p>"));
+        assert_eq!(again.matches("name=\"once\"").count(), 2);
     }
 }

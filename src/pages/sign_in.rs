@@ -182,7 +182,7 @@ pub async fn submit(
     };
     let role = Role::parse(&user.role).unwrap_or(Role::Shop);
     let secret = write(&state, move |conn| {
-        sessions::clear_failures(conn, &email, &client)?;
+        sessions::clear_failures(conn, &email, &throttle::counted(&client))?;
         let secret = sessions::start(conn, &user.id, now)?;
         let by = By::user(&user.id, &user.email, &client);
         audit::record(

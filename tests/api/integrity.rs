@@ -272,10 +272,76 @@ async fn epcis_capture_keeps_the_rules_of_the_routes(backend: Backend) {
     let (status, body) = capture(&app, &producer, &document(events)).await;
     assert_eq!(status, StatusCode::OK, "{body:?}");
     for r in body["results"].as_array().expect("results") {
-        let c = &r["containers"][0];
         assert_eq!(r["status"], "rejected", "{body:?}");
-        assert_eq!(c["error"]["error"], "invalid_transition", "{body:?}");
+        assert_eq!(
+            (&r["error"]["error"], &r["error"]["message"]),
+            (
+                &json!("conflict"),
+                &json!(format!(
+                    "the id {batch_id} belongs to another wash batch; give each batch its own id"
+                ))
+            ),
+            "{body:?}"
+        );
     }
+    // Another washer cannot put its own jar into that batch, nor a shop its own jar on
+    // another shop's shipment; a vehicle no factor knows and an id that is no UUID are refused.
+    let other_washer = app.site("Laverie de Brest", "washer", 48.4, -4.5).await;
+    let brest = app.user("washer", Some(&other_washer), "ligne@brest.test");
+    let mine = app
+        .commission(&l.jar, &other_washer, 1, "2026-11-02T08:00:00Z")
+        .await;
+    all.push(mine[0].clone());
+    let before = record_of(&app, &all).await;
+    let mut join = event(
+        "urn:uuid:0192f0aa-0000-7000-8000-0000000000f7",
+        &[&format!("https://boucle.test/c/{}", mine[0])],
+        "boucle:washing",
+        "in_progress",
+        &other_washer,
+        "2026-11-06T10:00:00Z",
+    );
+    join["boucle:washBatch"] = json!(batch_id);
+    let (_, body) = capture(&app, &brest, &document(vec![join])).await;
+    assert_eq!(body["results"][0]["error"]["error"], "conflict", "{body:?}");
+    let mut onto = event(
+        "urn:uuid:0192f0aa-0000-7000-8000-0000000000f8",
+        &[&format!("https://boucle.test/c/{}", j[5])],
+        "shipping",
+        "in_transit",
+        &l.shop,
+        "2026-11-06T10:00:00Z",
+    );
+    onto["boucle:shipment"] = on_way["shipment_id"].clone();
+    onto["destinationList"] =
+        json!([{"type": "location", "destination": format!("urn:uuid:{}", l.washer)}]);
+    let mut odd = onto.clone();
+    odd["eventID"] = json!("urn:uuid:0192f0aa-0000-7000-8000-0000000000f9");
+    odd["boucle:shipment"] = json!("=HYPERLINK(\"x\")");
+    let mut slow = onto.clone();
+    slow["eventID"] = json!("urn:uuid:0192f0aa-0000-7000-8000-0000000000fa");
+    slow["boucle:shipment"] = Value::Null;
+    slow["boucle:vehicle"] = json!("x");
+    let (_, body) = capture(&app, &shop, &document(vec![onto, odd, slow])).await;
+    let codes: Vec<&Value> = body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| &r["error"]["error"])
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            &json!("conflict"),
+            &json!("invalid_event"),
+            &json!("invalid_field")
+        ],
+        "{body:?}"
+    );
+    assert_eq!(
+        body["results"][2]["error"]["message"],
+        "vehicle \"x\" is not known; give one of van, truck, car, cargo_bike, other"
+    );
     assert_eq!(record_of(&app, &all).await, before, "nothing changed");
     let batch = app.get(&format!("/api/v1/wash-batches/{batch_id}")).await;
     assert_eq!(batch.body["finished_at"], Value::Null, "{:?}", batch.body);
