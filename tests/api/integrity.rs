@@ -284,6 +284,7 @@ async fn epcis_capture_keeps_the_rules_of_the_routes(backend: Backend) {
             "{body:?}"
         );
     }
+    assert_eq!(record_of(&app, &all).await, before, "nothing changed");
     // Another washer cannot put its own jar into that batch, nor a shop its own jar on
     // another shop's shipment; a vehicle no factor knows and an id that is no UUID are refused.
     let other_washer = app.site("Laverie de Brest", "washer", 48.4, -4.5).await;
