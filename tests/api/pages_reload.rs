@@ -167,5 +167,69 @@ async fn reloading_or_going_back_records_nothing_more() {
         .as_array()
         .map_or(0, Vec::len);
     assert_eq!(after, sites + 1, "one site added");
+    let types = app
+        .get("/api/v1/container-types")
+        .await
+        .body
+        .as_array()
+        .map_or(0, Vec::len);
+    b.goto(&format!("{}/manage", app.address)).await;
+    fill(&b, "#type-name", "Bouteille 75 cl").await;
+    fill(&b, "#type-material", "glass").await;
+    fill(&b, "#type-tare", "400").await;
+    fill(&b, "#type-single", "40").await;
+    send_then_wander(&b, &app, "/manage/types", 0).await;
+    let after = app
+        .get("/api/v1/container-types")
+        .await
+        .body
+        .as_array()
+        .map_or(0, Vec::len);
+    assert_eq!(after, types + 1, "one type added");
+    b.close().await;
+
+    // At the shop: a jar on its shelf reported broken from its page, then the dirty ones
+    // handed to the collection.
+    app.user("shop", Some(&l.shop), "caisse@loop.test");
+    let shelf = app
+        .commission(&l.jar, &l.producer, 2, "2026-11-02T08:00:00Z")
+        .await;
+    let refs: Vec<&str> = shelf.iter().map(String::as_str).collect();
+    for j in &shelf {
+        scan(&app, j, "fill", &l.producer, "2026-11-03T09:00:00Z").await;
+    }
+    let s = ship(
+        &app,
+        &l.producer,
+        &l.shop,
+        &refs,
+        "2026-11-03T10:00:00Z",
+        12.0,
+        "van",
+    )
+    .await;
+    receive(&app, &s, "2026-11-03T11:00:00Z").await;
+    scan(&app, &shelf[1], "return", &l.shop, "2026-11-04T11:00:00Z").await;
+    let b = Browser::start().await;
+    b.sign_in(&app.address, "/shop", "caisse@loop.test", PASSWORD)
+        .await;
+    b.goto(&format!("{}/c/{}", app.address, shelf[0])).await;
+    // The page has a form for each of the shop's actions, all posting to the same address: the breakage one
+    // is picked by an id given here.
+    b.client
+        .execute("document.querySelector('form input[name=action][value=break]').form.setAttribute('id', 'break-form');", vec![])
+        .await
+        .expect("the breakage form");
+    send_then_wander(
+        &b,
+        &app,
+        &format!("/c/{}/scan\"][id=\"break-form", shelf[0]),
+        1,
+    )
+    .await;
+    assert_eq!(app.container(&shelf[0]).await["state"], "retired");
+    b.goto(&format!("{}/shop", app.address)).await;
+    send_then_wander(&b, &app, "/shop/collection", 1).await;
+    assert_eq!(app.container(&shelf[1]).await["state"], "in_transit");
     b.close().await;
 }
