@@ -4,9 +4,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::WashBatch;
+use super::requests::{duplicates, nothing_recorded, Link};
 use super::scans::{parse_kind, EventRequest, Outcome, Recorder, Rejection, Status};
 use super::schema::{containers, wash_batches};
-use super::shipments::{duplicates, nothing_recorded, Link};
 use super::DbConnection;
 use crate::domain::state::{Action, Place, SiteKind, WASH_FINISHED, WASH_STARTED};
 

@@ -23,6 +23,7 @@ mod gs1;
 mod hardening;
 mod helpers;
 mod integrity;
+mod integrity_capture;
 mod mail;
 mod mail_delivery;
 mod mail_prefs;
