@@ -227,12 +227,7 @@ async fn every_recording_form_records_once(backend: Backend) {
     grew(3, "three commissioned");
     let (_, sheet) = coordinator.get(&to).await;
     assert_eq!(sheet.matches("class=\"label\"").count(), 3);
-    let sites = app
-        .get("/api/v1/sites")
-        .await
-        .body
-        .as_array()
-        .map_or(0, Vec::len);
+    let sites = app.count("/api/v1/sites").await;
     coordinator
         .twice(
             "/manage",
@@ -245,12 +240,7 @@ async fn every_recording_form_records_once(backend: Backend) {
             ],
         )
         .await;
-    let after = app
-        .get("/api/v1/sites")
-        .await
-        .body
-        .as_array()
-        .map_or(0, Vec::len);
+    let after = app.count("/api/v1/sites").await;
     assert_eq!(after, sites + 1, "one site");
     grew(0, "a site is no event");
 

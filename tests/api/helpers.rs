@@ -340,6 +340,13 @@ impl TestApp {
         r.body["results"][0].clone()
     }
 
+    /// How many items the listing at `path` holds.
+    pub async fn count(&self, path: &str) -> usize {
+        let r = self.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {:?}", r.body);
+        r.body.as_array().map_or(0, Vec::len)
+    }
+
     pub async fn container(&self, code: &str) -> Value {
         let r = self.get(&format!("/api/v1/containers/{code}")).await;
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);

@@ -153,38 +153,18 @@ async fn reloading_or_going_back_records_nothing_more() {
     fill(&b, "#site-name", "Épicerie Vrac").await;
     fill(&b, "input[name=lat]", "48,11").await;
     fill(&b, "input[name=lon]", "-1,67").await;
-    let sites = app
-        .get("/api/v1/sites")
-        .await
-        .body
-        .as_array()
-        .map_or(0, Vec::len);
+    let sites = app.count("/api/v1/sites").await;
     send_then_wander(&b, &app, "/manage/sites", 0).await;
-    let after = app
-        .get("/api/v1/sites")
-        .await
-        .body
-        .as_array()
-        .map_or(0, Vec::len);
+    let after = app.count("/api/v1/sites").await;
     assert_eq!(after, sites + 1, "one site added");
-    let types = app
-        .get("/api/v1/container-types")
-        .await
-        .body
-        .as_array()
-        .map_or(0, Vec::len);
+    let types = app.count("/api/v1/container-types").await;
     b.goto(&format!("{}/manage", app.address)).await;
     fill(&b, "#type-name", "Bouteille 75 cl").await;
     fill(&b, "#type-material", "glass").await;
     fill(&b, "#type-tare", "400").await;
     fill(&b, "#type-single", "40").await;
     send_then_wander(&b, &app, "/manage/types", 0).await;
-    let after = app
-        .get("/api/v1/container-types")
-        .await
-        .body
-        .as_array()
-        .map_or(0, Vec::len);
+    let after = app.count("/api/v1/container-types").await;
     assert_eq!(after, types + 1, "one type added");
     b.close().await;
 
